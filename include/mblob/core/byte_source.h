@@ -1,0 +1,55 @@
+// ByteSource: a byte sequence assembled from in-memory pieces and ranges of files on disk.
+//
+// This is how large payloads travel through mblob without being read into memory: the
+// serializer produces a ByteSource whose small pieces (headers, kinds, lengths) are in memory
+// and whose payload pieces are file ranges; the object writer streams it into the output with
+// copy_fd_range. Its size is known up front (files are stat'ed when appended).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mblob/core/bytes.h"
+#include "mblob/core/file.h"
+
+namespace mblob {
+
+class ByteSource {
+ public:
+  ByteSource() = default;
+  static ByteSource from_bytes(std::vector<std::uint8_t> bytes);
+  static ByteSource from_file(const std::filesystem::path& path);
+
+  void append(std::vector<std::uint8_t> bytes);
+  void append(ByteView bytes) { append(bytes.to_vector()); }
+  // A range of a file; size UINT64_MAX means "to the end" (the file is stat'ed now).
+  void append_file(const std::filesystem::path& path, std::uint64_t offset = 0,
+                   std::uint64_t size = UINT64_MAX);
+  void append(const ByteSource& other);
+
+  std::uint64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // Streams every piece to `fd` at its current position. Files are opened one at a time and
+  // copied in kernel where possible; throws if a file changed size since it was appended.
+  // `progress(ctx, bytes_done)` is called as bytes go out.
+  void write_to(int fd, const std::string& what, ProgressFn progress = nullptr,
+                void* progress_ctx = nullptr) const;
+  // Reads everything into memory (for tests and small sources).
+  std::vector<std::uint8_t> read_all() const;
+
+ private:
+  struct Piece {
+    std::shared_ptr<const std::vector<std::uint8_t>> bytes;  // set for in-memory pieces
+    std::filesystem::path file;                               // else a file range
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+  };
+  std::vector<Piece> pieces_;
+  std::uint64_t size_ = 0;
+};
+
+}  // namespace mblob

@@ -1,0 +1,82 @@
+// Files: read-only mappings, atomic output, and fast file-to-file copies.
+//
+// Every output mblob writes goes through AtomicFile: bytes go to a temporary file beside the
+// target, which is renamed over the target only on commit(). A failure at any point (disk full,
+// an exception, a signal that ends the process before the rename) leaves the previous target, or
+// none, never a half-written one.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "mblob/core/bytes.h"
+
+namespace mblob {
+
+// A whole file mapped read-only. Empty files map to an empty view.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  ByteView bytes() const { return {static_cast<const std::uint8_t*>(addr_), size_}; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  void* addr_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// Copies `count` bytes from `in_fd` at `in_offset` to `out_fd` at its current position, trying
+// copy_file_range, then sendfile, then read/write. Returns the bytes copied; stops early only at
+// the end of the input (count == UINT64_MAX copies to end of input). `on_progress`, when given,
+// is called with the running total after each chunk.
+using ProgressFn = void (*)(void* ctx, std::uint64_t done);
+std::uint64_t copy_fd_range(int in_fd, std::uint64_t in_offset, int out_fd, std::uint64_t count,
+                            const std::string& what, ProgressFn on_progress = nullptr,
+                            void* progress_ctx = nullptr);
+
+// Writes all of `data` to `fd` (retrying short writes and EINTR); throws on error.
+void write_all(int fd, ByteView data, const std::string& what);
+// pwrite of all of `data` at `offset`.
+void pwrite_all(int fd, ByteView data, std::uint64_t offset, const std::string& what);
+
+class AtomicFile {
+ public:
+  // Creates a temporary file in target's directory. `mode` is applied (masked by umask) on commit.
+  explicit AtomicFile(std::filesystem::path target, unsigned mode = 0666);
+  ~AtomicFile();  // removes the temporary file unless committed
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  int fd() const { return fd_; }
+  const std::filesystem::path& target() const { return target_; }
+  const std::filesystem::path& temp_path() const { return temp_; }
+  std::uint64_t position() const;
+
+  void write(ByteView data) { write_all(fd_, data, target_.string()); }
+  void pwrite(ByteView data, std::uint64_t offset) {
+    pwrite_all(fd_, data, offset, target_.string());
+  }
+
+  // Closes the temp file and renames it onto the target.
+  void commit();
+
+ private:
+  std::filesystem::path target_;
+  std::filesystem::path temp_;
+  int fd_ = -1;
+  unsigned mode_ = 0666;
+  bool committed_ = false;
+};
+
+// Writes `data` to `path` atomically.
+void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode = 0666);
+// Reads a whole (small) file. For large inputs prefer MappedFile or streaming.
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
+
+}  // namespace mblob

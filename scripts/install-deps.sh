@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything mblob's build, tests and benchmarks use, from Debian 12's packages.
+# Idempotent: apt-get skips what is already there. Run as root (or with sudo available).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  # build
+  cmake ninja-build g++ clang lld libclang-rt-14-dev clang-format clang-tidy
+  # libraries
+  libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # host linkers and object tools used by the tests
+  binutils mold llvm
+  # cross toolchains and emulators for the cross-target tests
+  gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-user
+  binutils-powerpc64-linux-gnu binutils-s390x-linux-gnu binutils-mips-linux-gnu
+  gcc-mingw-w64-x86-64
+  # benchmarks
+  time hyperfine
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

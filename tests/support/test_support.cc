@@ -1,0 +1,174 @@
+#include "support/test_support.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+extern char** environ;
+
+namespace mblob::test {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/mblob-test-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+              const std::string& stdin_data) {
+  int out_pipe[2], err_pipe[2], in_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC) || ::pipe2(in_pipe, O_CLOEXEC)) {
+    throw std::runtime_error("pipe failed");
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+
+  std::vector<std::string> envs;
+  for (char** e = environ; *e; ++e) envs.emplace_back(*e);
+  for (const auto& e : env) envs.push_back(e);
+  std::vector<char*> envp, args;
+  for (auto& e : envs) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  ::close(in_pipe[0]);
+  RunResult r;
+  if (rc != 0) {
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    ::close(in_pipe[1]);
+    r.exit_code = 127;
+    r.err = "cannot run " + argv[0] + ": " + std::strerror(rc);
+    return r;
+  }
+  // Feed stdin and drain both outputs without deadlocking.
+  std::size_t in_off = 0;
+  int in_fd = in_pipe[1];
+  if (stdin_data.empty()) {
+    ::close(in_fd);
+    in_fd = -1;
+  }
+  int fds[2] = {out_pipe[0], err_pipe[0]};
+  std::string* sinks[2] = {&r.out, &r.err};
+  int open_count = 2;
+  while (open_count > 0 || in_fd >= 0) {
+    pollfd p[3];
+    int n = 0;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i] >= 0) p[n++] = {fds[i], POLLIN, 0};
+    }
+    if (in_fd >= 0) p[n++] = {in_fd, POLLOUT, 0};
+    if (::poll(p, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int k = 0; k < n; ++k) {
+      if (!p[k].revents) continue;
+      if (p[k].fd == in_fd) {
+        ssize_t w = ::write(in_fd, stdin_data.data() + in_off, stdin_data.size() - in_off);
+        if (w > 0) in_off += static_cast<std::size_t>(w);
+        if (w < 0 || in_off == stdin_data.size()) {
+          ::close(in_fd);
+          in_fd = -1;
+        }
+        continue;
+      }
+      for (int i = 0; i < 2; ++i) {
+        if (p[k].fd != fds[i]) continue;
+        char buf[65536];
+        ssize_t got = ::read(fds[i], buf, sizeof buf);
+        if (got > 0) {
+          sinks[i]->append(buf, static_cast<std::size_t>(got));
+        } else {
+          ::close(fds[i]);
+          fds[i] = -1;
+          --open_count;
+        }
+      }
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+RunResult run_ok(const std::vector<std::string>& argv) {
+  RunResult r = run(argv);
+  std::string cmd;
+  for (const auto& a : argv) cmd += a + " ";
+  EXPECT_EQ(r.exit_code, 0) << "command failed: " << cmd << "\nstdout:\n"
+                            << r.out << "\nstderr:\n"
+                            << r.err;
+  return r;
+}
+
+std::string find_tool(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= p.size()) {
+    std::size_t end = p.find(':', start);
+    if (end == std::string::npos) end = p.size();
+    std::string dir = p.substr(start, end - start);
+    if (!dir.empty()) {
+      std::string full = dir + "/" + name;
+      if (::access(full.c_str(), X_OK) == 0) return full;
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::vector<std::uint8_t> read_bytes(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot read " + path.string());
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::uint8_t> pattern_bytes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::uint8_t> v(n);
+  for (auto& b : v) b = static_cast<std::uint8_t>(rng());
+  return v;
+}
+
+}  // namespace mblob::test

@@ -1,0 +1,59 @@
+// Helpers shared by mblob's tests: temporary directories, running real programs, finding tools.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mblob::test {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under $TMPDIR, removed (recursively) when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+struct RunResult {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (no shell), capturing stdout and stderr. `env` entries ("K=V") are added.
+RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+              const std::string& stdin_data = "");
+// Runs and fails the current test (with the output) unless it exits 0.
+RunResult run_ok(const std::vector<std::string>& argv);
+
+// Full path of a program on PATH, or "" when missing.
+std::string find_tool(const std::string& name);
+
+// Writes bytes / text to a file.
+void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes);
+void write_text(const fs::path& path, const std::string& text);
+std::vector<std::uint8_t> read_bytes(const fs::path& path);
+
+// Deterministic pseudo-random bytes.
+std::vector<std::uint8_t> pattern_bytes(std::size_t n, std::uint32_t seed = 1);
+
+// Path of the mblob CLI under test.
+inline std::string cli() { return MBLOB_CLI; }
+
+// Skips the current test with a reason when `tool` is not on PATH.
+#define MBLOB_REQUIRE_TOOL(var, name)                                                   \
+  std::string var = ::mblob::test::find_tool(name);                                     \
+  if (var.empty()) GTEST_SKIP() << "SKIPPED: " << (name)                                \
+                                << " is not installed (scripts/install-deps.sh installs it)"
+
+}  // namespace mblob::test

@@ -1,0 +1,56 @@
+// mblob: pack, export, load and inspect model blobs embedded in native libraries.
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "command.h"
+#include "mblob/core/error.h"
+
+namespace mblob::cli {
+
+std::vector<RegisteredCommand>& commands() {
+  static std::vector<RegisteredCommand> list;
+  return list;
+}
+
+Command::Command(int order, Setup setup) { commands().push_back({order, std::move(setup)}); }
+
+}  // namespace mblob::cli
+
+int main(int argc, char** argv) {
+  using namespace mblob::cli;
+  CLI::App app{
+      "mblob: embed a model's module tree (device code, constants, weights) into a native\n"
+      "library at disk speed, byte-compatible with Apache TVM's blob layouts; load it back.\n"};
+  app.name("mblob");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mblob 0.1.0");
+  app.footer("Run `mblob COMMAND --help` for a command's options.\n"
+             "Exit status: 0 success, 1 error (one line on stderr), 2 usage error.");
+
+  auto& list = commands();
+  std::stable_sort(list.begin(), list.end(),
+                   [](const auto& a, const auto& b) { return a.order < b.order; });
+  Action selected;
+  for (auto& c : list) c.setup(app, selected);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    if (!selected) {
+      fmt::print(stderr, "mblob: no command given\n");
+      return kExitUsage;
+    }
+    return selected();
+  } catch (const mblob::Error& e) {
+    fmt::print(stderr, "mblob: error: {}\n", e.what());
+    return kExitError;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "mblob: error: {}\n", e.what());
+    return kExitError;
+  }
+}
