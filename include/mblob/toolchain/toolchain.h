@@ -1,0 +1,144 @@
+// Toolchain presets: which compiler, linker and archiver build a library for a target triple.
+//
+// Presets are data: one row of kPresets (toolchain.cc) each. The triple that selects the object
+// writer's target also selects the preset (preset_for_triple), so one `--target` drives both.
+// A user can override the compiler driver (`cc`) and the linker (`bfd|gold|lld|mold`, passed
+// to the driver as -fuse-ld=; the hexagon preset runs ld.lld itself and accepts only lld).
+//
+// Outputs are atomic, handled here (callers need no clean-up): the tool writes into a private
+// directory created beside the output (same file system), under the output's own file name,
+// because some tools record that name in the file (a DLL's export directory); the file is
+// renamed onto the output only when the tool succeeded. A failing or interrupted tool leaves
+// the previous output, or none, and no partial file.
+//
+// Every operation returns a ToolStep (command line and wall time) for an export summary.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mblob/toolchain/process.h"
+
+namespace mblob {
+
+// One preset. String fields are views of static strings for the built-in rows; a custom row
+// (for tests or a program's own toolchains) must keep its strings alive as long as it is used.
+struct ToolchainPreset {
+  std::string_view name;         // "host-gcc"
+  std::string_view triples;      // space-separated triples it builds for; "host" = this machine
+  std::string_view cc;           // compiler driver for C and assembly: "aarch64-linux-gnu-gcc"
+  std::string_view cxx;          // driver for C++ sources (.cc .cpp .cxx .C)
+  std::string_view target_flag;  // added to every compile, e.g. "--target=hexagon-unknown-elf"
+  std::string_view ar;           // archiver: "gcc-ar", "aarch64-linux-gnu-ar", "llvm-ar"
+  std::string_view ld;           // when set, shared links run this linker directly ("ld.lld")
+  std::string_view tool_prefix;  // prefix of the binutils linkers: "aarch64-linux-gnu-"
+  std::string_view linkers;      // space-separated overrides accepted: "bfd gold lld mold"
+  std::string_view shared_suffix;      // ".so", ".dll"; "" = the host's (.so, or .dylib on macOS)
+  std::string_view executable_suffix;  // "", ".exe"
+  std::string_view link_flags;  // space-separated flags added to every link (determinism etc.)
+  bool pic = true;              // compile with -fPIC
+  bool can_link_executable = true;
+  // Debian packages that provide the tools (shown when one is missing).
+  std::string_view cc_package;
+  std::string_view binutils_package;
+};
+
+// The built-in rows, in documentation order.
+std::span<const ToolchainPreset> toolchain_presets();
+// Looks up a preset by name; throws Error listing the known names when unknown.
+const ToolchainPreset& preset_by_name(std::string_view name);
+// Preset for a target triple ("" or "host" = this machine). A vendor field "unknown" or "pc" is
+// ignored ("aarch64-unknown-linux-gnu" = "aarch64-linux-gnu"). The host's own triple gives
+// host-gcc. Throws Error listing the supported triples when none matches.
+const ToolchainPreset& preset_for_triple(std::string_view triple);
+// This machine's triple as mblob names it, e.g. "x86_64-linux-gnu".
+std::string_view host_triple();
+
+struct ToolchainOverrides {
+  std::string cc;      // compiler driver path or name; empty keeps the preset's
+  std::string linker;  // "bfd", "gold", "lld", "mold"; empty keeps the driver's default
+};
+
+// What one tool invocation did: for an export summary and for --verbose output.
+struct ToolStep {
+  std::string action;  // "compile", "link", "archive"
+  std::vector<std::string> argv;
+  std::filesystem::path output;
+  std::chrono::nanoseconds elapsed{0};
+  std::string command_line() const { return shell_join(argv); }
+};
+
+class Toolchain {
+ public:
+  // Throws Error when an override does not fit the preset (unknown linker, a linker the target
+  // cannot use).
+  explicit Toolchain(const ToolchainPreset& preset, ToolchainOverrides overrides = {});
+  static Toolchain for_triple(std::string_view triple, ToolchainOverrides overrides = {});
+  static Toolchain named(std::string_view name, ToolchainOverrides overrides = {});
+
+  const ToolchainPreset& preset() const { return preset_; }
+  const ToolchainOverrides& overrides() const { return overrides_; }
+  std::string shared_library_suffix() const;
+  std::string executable_suffix() const { return std::string(preset_.executable_suffix); }
+  static std::string static_library_suffix() { return ".a"; }
+
+  // Tools this toolchain runs, with the Debian package for each (for messages).
+  struct Tool {
+    std::string program;
+    std::string package;  // empty when unknown (a user override)
+  };
+  std::vector<Tool> tools() const;
+  // The tools that are not installed; empty when everything is there.
+  std::vector<Tool> missing_tools() const;
+  // Throws Error naming every missing tool and the package that provides it.
+  void check_available() const;
+
+  // Compiles one C, C++ or assembly source (.c .cc .cpp .cxx .C .S .s) with -O2 (and -fPIC
+  // where the preset uses it) into `object`.
+  ToolStep compile(const std::filesystem::path& source, const std::filesystem::path& object,
+                   const std::vector<std::string>& extra_flags = {}) const;
+  // Links objects (and archives) into a shared library (.so/.dll/.dylib by target).
+  ToolStep link_shared(const std::vector<std::filesystem::path>& objects,
+                       const std::filesystem::path& out,
+                       const std::vector<std::string>& extra_flags = {}) const;
+  // Links a program (for tests and examples; not every preset can, see can_link_executable).
+  ToolStep link_executable(const std::vector<std::filesystem::path>& objects,
+                           const std::filesystem::path& out,
+                           const std::vector<std::string>& extra_flags = {}) const;
+  // Creates a static archive (deterministic: zero timestamps and owners), replacing `out`.
+  ToolStep archive(const std::vector<std::filesystem::path>& objects,
+                   const std::filesystem::path& out) const;
+
+  // The command lines the operations above run, with `out` as the output path (no file is
+  // touched). Exposed for --dry-run style output and tests.
+  std::vector<std::string> compile_command(const std::filesystem::path& source,
+                                           const std::filesystem::path& out,
+                                           const std::vector<std::string>& extra_flags = {}) const;
+  std::vector<std::string> link_shared_command(const std::vector<std::filesystem::path>& objects,
+                                               const std::filesystem::path& out,
+                                               const std::vector<std::string>& extra_flags = {}) const;
+  std::vector<std::string> link_executable_command(
+      const std::vector<std::filesystem::path>& objects, const std::filesystem::path& out,
+      const std::vector<std::string>& extra_flags = {}) const;
+  std::vector<std::string> archive_command(const std::vector<std::filesystem::path>& objects,
+                                           const std::filesystem::path& out) const;
+
+ private:
+  std::string cc_for(const std::filesystem::path& source) const;
+  std::string install_hint(const std::string& program) const;
+  // Runs the command `build` makes for a staged output path; renames the result onto `out`.
+  ToolStep run_staged(std::string action, const std::filesystem::path& out,
+                      const std::function<std::vector<std::string>(const std::filesystem::path&)>&
+                          build,
+                      const std::string& purpose) const;
+
+  ToolchainPreset preset_;
+  ToolchainOverrides overrides_;
+};
+
+}  // namespace mblob
