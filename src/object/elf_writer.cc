@@ -1,0 +1,457 @@
+// The native ELF object writer (layout in include/mblob/object/elf_writer.h).
+//
+// The writer is a template over the four ELF layouts (elf.h's Elf32LE ... Elf64BE); the target
+// row picks one at run time. Memory use is the headers and names only: the payload goes from
+// its file (or stream) to the output with copy_fd_range, never through a buffer of its size.
+#include "mblob/object/elf_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "mblob/core/error.h"
+#include "mblob/core/file.h"
+#include "mblob/core/progress.h"
+#include "mblob/object/elf.h"
+
+namespace mblob {
+namespace {
+
+using namespace elf;
+
+constexpr std::uint64_t kMaxAlign = std::uint64_t{1} << 30;
+constexpr std::size_t kMaxSymbolLength = 4096;
+constexpr std::size_t kMaxSectionLength = 256;
+constexpr std::string_view kSizeSuffix = "_size";
+
+// Section header indices; fixed, so symbols and links can name them directly.
+enum : std::uint16_t { kNull, kData, kNoteStack, kSymtab, kStrtab, kShstrtab, kNumSections };
+
+// Names the writer emits itself, and names that linkers give a meaning a blob must not take
+// (constructor tables, NOBITS/TLS sections, relocations, linker-generated tables).
+constexpr std::string_view kReservedSections[] = {
+    ".symtab", ".strtab", ".shstrtab", ".note.GNU-stack", ".got", ".got.plt", ".plt",
+    ".dynamic", ".dynsym", ".dynstr", ".interp", ".hash", ".gnu.hash", ".eh_frame", ".init",
+    ".fini"};
+constexpr std::string_view kReservedSectionPrefixes[] = {
+    ".bss", ".tbss", ".tdata", ".rel", ".init_array", ".fini_array", ".preinit_array", ".ctors",
+    ".dtors", ".debug", ".note"};
+
+bool starts_with_section(std::string_view name, std::string_view prefix) {
+  // ".rel" matches ".rel.x" and ".rela.x" but ".rodata" must not match ".ro"; a prefix matches
+  // the name itself, name + "." + anything, and (for .rel/.rela) the glued forms.
+  if (name.substr(0, prefix.size()) != prefix) return false;
+  if (name.size() == prefix.size()) return true;
+  char next = name[prefix.size()];
+  return next == '.' || (prefix == ".rel" && next == 'a');
+}
+
+bool symbol_char(char c, bool first) {
+  bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' ||
+               c == '$';
+  return alpha || (!first && c >= '0' && c <= '9');
+}
+
+bool section_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '.' || c == '$' || c == '-';
+}
+
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void validate_symbol(std::string_view name) {
+  if (name.empty()) throw Error("the symbol name is empty; give one, e.g. __tvm_ffi__library_bin");
+  if (name.size() > kMaxSymbolLength) {
+    throw Error("the symbol name is " + std::to_string(name.size()) + " characters long; at most " +
+                std::to_string(kMaxSymbolLength) + " are allowed");
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (!symbol_char(name[i], i == 0)) {
+      throw Error("invalid symbol name '" + printable(name) + "': character '" +
+                  printable(name.substr(i, 1)) + "' at position " + std::to_string(i) +
+                  " is not allowed (use letters, digits, '_', '.' and '$', not starting with a "
+                  "digit)");
+    }
+  }
+}
+
+void validate_section(std::string_view name) {
+  if (name.empty()) throw Error("the section name is empty");
+  if (name.size() > kMaxSectionLength) {
+    throw Error("the section name is longer than " + std::to_string(kMaxSectionLength) +
+                " characters");
+  }
+  for (char c : name) {
+    if (!section_char(c)) {
+      throw Error("invalid section name '" + printable(name) + "': character '" +
+                  printable(std::string_view(&c, 1)) +
+                  "' is not allowed (use letters, digits, '_', '.', '$' and '-')");
+    }
+  }
+  for (auto r : kReservedSections) {
+    if (name == r) {
+      throw Error("section name '" + std::string(name) +
+                  "' is reserved (the linker or the writer gives it a meaning); use e.g. "
+                  ".rodata or .rodata.<name>");
+    }
+  }
+  for (auto p : kReservedSectionPrefixes) {
+    if (starts_with_section(name, p)) {
+      throw Error("section name '" + std::string(name) + "' is reserved (" + std::string(p) +
+                  "* sections have a special meaning to linkers); use e.g. .rodata or "
+                  ".rodata.<name>");
+    }
+  }
+}
+
+const Target& resolve_target(const ObjectSpec& spec) {
+  return spec.target != nullptr ? *spec.target : host_target();
+}
+
+std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+// Everything about the output that depends on the spec and the payload's size.
+struct Plan {
+  const Target* target = nullptr;
+  std::uint32_t e_flags = 0;
+  std::string section;
+  std::uint64_t section_flags = 0;
+  bool large = false;
+  std::uint64_t data_offset = 0;
+  std::uint64_t payload_size = 0;
+};
+
+// Decides the data section (and whether it is a large one) once the size is known.
+void plan_section(const ObjectSpec& spec, Plan& plan) {
+  const Target& t = *plan.target;
+  bool has_large = !t.large_section.empty();
+  if (spec.section.empty()) {
+    plan.large = has_large && (spec.large || plan.payload_size > spec.large_threshold);
+    plan.section = std::string(plan.large ? t.large_section : t.section);
+  } else {
+    plan.section = spec.section;
+    // An explicit large section name (".lrodata", ".lrodata.x") keeps its meaning.
+    plan.large = has_large && (spec.large || starts_with_section(spec.section, t.large_section));
+  }
+  plan.section_flags = SHF_ALLOC;
+  if (starts_with_section(plan.section, ".data") || starts_with_section(plan.section, ".ldata")) {
+    plan.section_flags |= SHF_WRITE;
+  }
+  if (plan.large) plan.section_flags |= t.large_flags;
+}
+
+std::uint8_t stv(Visibility v) {
+  switch (v) {
+    case Visibility::default_: return STV_DEFAULT;
+    case Visibility::hidden: return STV_HIDDEN;
+    case Visibility::protected_: return STV_PROTECTED;
+  }
+  return STV_DEFAULT;
+}
+
+template <typename T>
+void put(ByteWriter& w, const T& s) {
+  w.bytes(ByteView(&s, sizeof s));
+}
+
+// The ELF header for a file whose section header table starts at `shoff`.
+template <typename E>
+std::vector<std::uint8_t> elf_header(const Plan& plan, std::uint64_t shoff) {
+  ElfEhdr<E> h{};
+  h.e_ident[EI_MAG0] = ELFMAG0;
+  h.e_ident[EI_MAG1] = ELFMAG1;
+  h.e_ident[EI_MAG2] = ELFMAG2;
+  h.e_ident[EI_MAG3] = ELFMAG3;
+  h.e_ident[EI_CLASS] = E::is_64 ? ELFCLASS64 : ELFCLASS32;
+  h.e_ident[EI_DATA] = E::endian == Endian::little ? ELFDATA2LSB : ELFDATA2MSB;
+  h.e_ident[EI_VERSION] = EV_CURRENT;
+  h.e_ident[EI_OSABI] = ELFOSABI_NONE;
+  h.e_type = ET_REL;
+  h.e_machine = plan.target->machine;
+  h.e_version = EV_CURRENT;
+  h.e_shoff = static_cast<WordValue<E>>(shoff);
+  h.e_flags = plan.e_flags;
+  h.e_ehsize = sizeof(ElfEhdr<E>);
+  h.e_shentsize = sizeof(ElfShdr<E>);
+  h.e_shnum = kNumSections;
+  h.e_shstrndx = kShstrtab;
+  ByteWriter w;
+  put(w, h);
+  w.zeros(static_cast<std::size_t>(plan.data_offset - sizeof h));  // up to the payload
+  return w.take();
+}
+
+// Everything after the payload: .symtab, .strtab, .shstrtab, the section header table.
+// Returns the bytes and sets `shoff` to the table's file offset.
+template <typename E>
+std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
+                                      std::uint64_t* shoff) {
+  using W = WordValue<E>;
+  const std::uint64_t base = plan.data_offset + plan.payload_size;  // file offset of w[0]
+  const std::uint64_t word = sizeof(W);
+  ByteWriter w;
+  auto pad_to = [&](std::uint64_t a) {
+    w.zeros(static_cast<std::size_t>(align_up(base + w.size(), a) - (base + w.size())));
+  };
+
+  // .strtab: "\0<symbol>\0[<symbol>_size\0]"
+  std::string strtab(1, '\0');
+  const auto sym_name = static_cast<std::uint32_t>(strtab.size());
+  strtab += spec.symbol + '\0';
+  const auto size_name = static_cast<std::uint32_t>(strtab.size());
+  if (spec.size_symbol) strtab += spec.symbol + std::string(kSizeSuffix) + '\0';
+
+  // .shstrtab: "\0<data>\0.note.GNU-stack\0.symtab\0.strtab\0.shstrtab\0"
+  std::string shstrtab(1, '\0');
+  std::uint32_t names[kNumSections] = {};
+  auto add_name = [&](int index, std::string_view n) {
+    names[index] = static_cast<std::uint32_t>(shstrtab.size());
+    shstrtab.append(n);
+    shstrtab += '\0';
+  };
+  add_name(kData, plan.section);
+  add_name(kNoteStack, ".note.GNU-stack");
+  add_name(kSymtab, ".symtab");
+  add_name(kStrtab, ".strtab");
+  add_name(kShstrtab, ".shstrtab");
+
+  // .symtab: [0] the null symbol (the only local, hence sh_info = 1), then the globals.
+  pad_to(word);
+  const std::uint64_t symtab_off = base + w.size();
+  const std::uint8_t other = stv(spec.visibility);
+  put(w, ElfSym<E>{});
+  ElfSym<E> blob{};
+  blob.st_name = sym_name;
+  blob.st_info = st_info(STB_GLOBAL, STT_OBJECT);
+  blob.st_other = other;
+  blob.st_shndx = kData;
+  blob.st_value = 0;
+  blob.st_size = static_cast<W>(plan.payload_size);
+  put(w, blob);
+  if (spec.size_symbol) {
+    // Absolute, untyped, like objcopy's _binary_*_size: its *value* is the length, so C code
+    // reads it as `(size_t)&<symbol>_size` (dlsym returns it unrelocated).
+    ElfSym<E> size{};
+    size.st_name = size_name;
+    size.st_info = st_info(STB_GLOBAL, STT_NOTYPE);
+    size.st_other = other;
+    size.st_shndx = SHN_ABS;
+    size.st_value = static_cast<W>(plan.payload_size);
+    put(w, size);
+  }
+  const std::uint64_t symtab_size = base + w.size() - symtab_off;
+
+  const std::uint64_t strtab_off = base + w.size();
+  w.bytes(std::string_view(strtab));
+  const std::uint64_t shstrtab_off = base + w.size();
+  w.bytes(std::string_view(shstrtab));
+
+  pad_to(word);
+  *shoff = base + w.size();
+  auto section = [&](int index, std::uint32_t type, std::uint64_t flags, std::uint64_t offset,
+                     std::uint64_t size, std::uint32_t link, std::uint32_t info,
+                     std::uint64_t align, std::uint64_t entsize) {
+    ElfShdr<E> s{};
+    s.sh_name = names[index];
+    s.sh_type = type;
+    s.sh_flags = static_cast<W>(flags);
+    s.sh_offset = static_cast<W>(offset);
+    s.sh_size = static_cast<W>(size);
+    s.sh_link = link;
+    s.sh_info = info;
+    s.sh_addralign = static_cast<W>(align);
+    s.sh_entsize = static_cast<W>(entsize);
+    put(w, s);
+  };
+  put(w, ElfShdr<E>{});  // [0] SHT_NULL
+  section(kData, SHT_PROGBITS, plan.section_flags, plan.data_offset, plan.payload_size, 0, 0,
+          spec.align, 0);
+  // An empty .note.GNU-stack without SHF_EXECINSTR: "this object needs no executable stack".
+  section(kNoteStack, SHT_PROGBITS, 0, base, 0, 0, 0, 1, 0);
+  section(kSymtab, SHT_SYMTAB, 0, symtab_off, symtab_size, kStrtab, 1, word, sizeof(ElfSym<E>));
+  section(kStrtab, SHT_STRTAB, 0, strtab_off, strtab.size(), 0, 0, 1, 0);
+  section(kShstrtab, SHT_STRTAB, 0, shstrtab_off, shstrtab.size(), 0, 0, 1, 0);
+  return w.take();
+}
+
+// Dispatches a layout-templated function on the target's class and byte order.
+template <template <typename> class Fn, typename... Args>
+auto dispatch(const Target& t, Args&&... args) {
+  if (t.is_64) {
+    return t.endian == Endian::little ? Fn<Elf64LE>{}(std::forward<Args>(args)...)
+                                      : Fn<Elf64BE>{}(std::forward<Args>(args)...);
+  }
+  return t.endian == Endian::little ? Fn<Elf32LE>{}(std::forward<Args>(args)...)
+                                    : Fn<Elf32BE>{}(std::forward<Args>(args)...);
+}
+template <typename E>
+struct HeaderFn {
+  std::vector<std::uint8_t> operator()(const Plan& p, std::uint64_t shoff) const {
+    return elf_header<E>(p, shoff);
+  }
+};
+template <typename E>
+struct TrailerFn {
+  std::vector<std::uint8_t> operator()(const ObjectSpec& s, const Plan& p,
+                                       std::uint64_t* shoff) const {
+    return elf_trailer<E>(s, p, shoff);
+  }
+};
+
+// The part of the plan that does not depend on the payload.
+Plan start_plan(const ObjectSpec& spec) {
+  validate(spec);
+  Plan plan;
+  plan.target = &resolve_target(spec);
+  plan.e_flags = spec.elf_flags.value_or(plan.target->flags);
+  const std::uint64_t ehsize = plan.target->is_64 ? sizeof(ElfEhdr<Elf64LE>)
+                                                  : sizeof(ElfEhdr<Elf32LE>);
+  // The payload's file offset honours its alignment (up to a page; sh_offset need not be
+  // aligned in a relocatable object, and larger padding would only waste space).
+  plan.data_offset = align_up(ehsize, std::min<std::uint64_t>(spec.align, 4096));
+  return plan;
+}
+
+// The largest payload whose object still fits 32-bit offsets (ELF32), or UINT64_MAX.
+std::uint64_t max_payload(const ObjectSpec& spec, const Plan& plan) {
+  if (plan.target->is_64) return UINT64_MAX;
+  Plan probe = plan;
+  probe.payload_size = 0;
+  plan_section(spec, probe);
+  std::uint64_t shoff = 0;
+  std::uint64_t trailer = dispatch<TrailerFn>(*plan.target, spec, probe, &shoff).size();
+  return UINT32_MAX - plan.data_offset - trailer - 8;  // 8: worst-case padding before .symtab
+}
+
+[[noreturn]] void too_large_for_elf32(const Plan& plan, std::uint64_t size, std::uint64_t max) {
+  throw Error("the payload (" + human_bytes(size) + ", " + std::to_string(size) +
+              " bytes) does not fit an ELF32 object for " + std::string(plan.target->triple) +
+              ": ELF32 offsets and sizes are 32-bit, so at most " + std::to_string(max) +
+              " bytes fit; use a 64-bit target or split the blob");
+}
+
+void finish(const ObjectSpec& spec, Plan& plan, AtomicFile& out, bool patch_header,
+            ObjectInfo& info) {
+  plan_section(spec, plan);
+  std::uint64_t shoff = 0;
+  std::vector<std::uint8_t> trailer = dispatch<TrailerFn>(*plan.target, spec, plan, &shoff);
+  out.write(trailer);
+  if (patch_header) out.pwrite(dispatch<HeaderFn>(*plan.target, plan, shoff), 0);
+  info.payload_size = plan.payload_size;
+  info.file_size = plan.data_offset + plan.payload_size + trailer.size();
+  info.section = plan.section;
+  info.large = plan.large;
+  out.commit();
+}
+
+}  // namespace
+
+Visibility parse_visibility(std::string_view name) {
+  if (name == "default") return Visibility::default_;
+  if (name == "hidden") return Visibility::hidden;
+  if (name == "protected") return Visibility::protected_;
+  throw Error("unknown visibility '" + std::string(name) +
+              "'; use default, hidden or protected");
+}
+
+std::string_view visibility_name(Visibility v) {
+  switch (v) {
+    case Visibility::default_: return "default";
+    case Visibility::hidden: return "hidden";
+    case Visibility::protected_: return "protected";
+  }
+  return "?";
+}
+
+void validate(const ObjectSpec& spec) {
+  validate_symbol(spec.symbol);
+  if (spec.size_symbol) validate_symbol(spec.symbol + std::string(kSizeSuffix));
+  if (!spec.section.empty()) validate_section(spec.section);
+  if (spec.align == 0 || (spec.align & (spec.align - 1)) != 0) {
+    throw Error("alignment " + std::to_string(spec.align) +
+                " is not a power of two (use 1, 2, 4, 8, 16, ...)");
+  }
+  if (spec.align > kMaxAlign) {
+    throw Error("alignment " + std::to_string(spec.align) + " is larger than the maximum, " +
+                std::to_string(kMaxAlign) + " (1 GiB)");
+  }
+  const Target& t = resolve_target(spec);
+  if (t.container != Container::elf) {
+    throw Error("target " + std::string(t.triple) + " uses the " +
+                std::string(container_name(t.container)) +
+                " container, which the ELF writer does not write");
+  }
+  if (spec.large && t.large_section.empty()) {
+    throw Error("large data sections exist only on x86-64; target " + std::string(t.triple) +
+                " has none (drop --large)");
+  }
+}
+
+ObjectInfo write_object(const ObjectSpec& spec, const ByteSource& payload,
+                        const std::filesystem::path& out_path, const WriteOptions& options) {
+  Plan plan = start_plan(spec);
+  plan.payload_size = payload.size();
+  std::uint64_t max = max_payload(spec, plan);
+  if (plan.payload_size > max) too_large_for_elf32(plan, plan.payload_size, max);
+
+  // The size is known, so the header goes out complete and nothing is patched.
+  plan_section(spec, plan);
+  std::uint64_t shoff = 0;
+  (void)dispatch<TrailerFn>(*plan.target, spec, plan, &shoff);
+  AtomicFile out(out_path, 0644);
+  out.write(dispatch<HeaderFn>(*plan.target, plan, shoff));
+  {
+    Progress progress("pack " + out_path.filename().string(), plan.payload_size,
+                      !options.progress);
+    payload.write_to(out.fd(), out_path.string(), progress.fn(), &progress);
+  }
+  if (out.position() != plan.data_offset + plan.payload_size) {
+    throw Error("writing " + out_path.string() + ": the payload changed size while being copied");
+  }
+  ObjectInfo info;
+  finish(spec, plan, out, false, info);
+  return info;
+}
+
+ObjectInfo write_object_from_fd(const ObjectSpec& spec, int in_fd, const std::string& in_name,
+                                const std::filesystem::path& out_path,
+                                const WriteOptions& options) {
+  Plan plan = start_plan(spec);
+  std::uint64_t max = max_payload(spec, plan);
+  AtomicFile out(out_path, 0644);
+  // A placeholder header (e_shoff = 0) reserves the space; it is rewritten at the end.
+  out.write(dispatch<HeaderFn>(*plan.target, plan, std::uint64_t{0}));
+
+  // Copy from the stream's current position (a redirected file may have been read from).
+  off_t pos = ::lseek(in_fd, 0, SEEK_CUR);
+  std::uint64_t in_offset = pos >= 0 ? static_cast<std::uint64_t>(pos) : 0;
+  // Copy at most one byte past the ELF32 limit, to refuse without filling the disk first.
+  std::uint64_t want = max == UINT64_MAX ? UINT64_MAX : max + 1;
+  {
+    Progress progress("pack " + out_path.filename().string(), 0, !options.progress);
+    plan.payload_size = copy_fd_range(in_fd, in_offset, out.fd(), want,
+                                      in_name + " to " + out_path.string(), progress.fn(),
+                                      &progress);
+  }
+  if (plan.payload_size > max) too_large_for_elf32(plan, plan.payload_size, max);
+  ObjectInfo info;
+  finish(spec, plan, out, true, info);
+  return info;
+}
+
+}  // namespace mblob

@@ -1,0 +1,196 @@
+// `mblob pack`: write a blob (any file, or stdin) as a relocatable object defining one symbol.
+#include <fmt/core.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <optional>
+
+#include "command.h"
+#include "mblob/core/byte_source.h"
+#include "mblob/core/error.h"
+#include "mblob/core/progress.h"
+#include "mblob/object/elf_writer.h"
+#include "mblob/object/target.h"
+
+namespace mblob::cli {
+namespace {
+
+struct PackArgs {
+  std::string input;
+  std::string output;
+  std::string symbol;
+  std::string target;
+  std::string section;
+  std::string align = "16";
+  std::string visibility = "default";
+  bool large = false;
+  std::string large_threshold;
+  bool size_symbol = false;
+  std::string elf_flags;
+  bool quiet = false;
+  bool list_targets = false;
+};
+
+// A non-negative integer: decimal, 0x hex or 0 octal, optionally with a binary unit suffix
+// (K, M, G, T, with or without "iB"), e.g. "16", "0x1000", "1G", "64MiB".
+std::uint64_t parse_size(const std::string& option, const std::string& text) {
+  auto bad = [&] {
+    return Error(option + ": '" + text +
+                 "' is not a number (decimal, 0x hex, optionally with K, M, G or T)");
+  };
+  if (text.empty() || text[0] == '-' || text[0] == '+' || std::isspace(text[0])) throw bad();
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(text.c_str(), &end, 0);
+  if (end == text.c_str() || errno == ERANGE) throw bad();
+  std::string unit(end);
+  unsigned shift = 0;
+  if (!unit.empty()) {
+    const std::string units = "KMGT";
+    std::size_t k = units.find(static_cast<char>(std::toupper(unit[0])));
+    if (k == std::string::npos || !(unit.size() == 1 || unit.substr(1) == "iB")) throw bad();
+    shift = 10 * static_cast<unsigned>(k + 1);
+  }
+  if (shift > 0 && v > (UINT64_MAX >> shift)) throw Error(option + ": '" + text + "' is too large");
+  return static_cast<std::uint64_t>(v) << shift;
+}
+
+void list_targets() {
+  fmt::print("{:<28} {:<6} {:<6} {:>9} {:>10}  {}\n", "TARGET", "CLASS", "DATA", "e_machine",
+             "e_flags", "NOTES");
+  for (const auto& t : all_targets()) {
+    fmt::print("{:<28} {:<6} {:<6} {:>9} {:>#10x}  {}\n", t.triple,
+               std::string(container_name(t.container)) + (t.is_64 ? "64" : "32"),
+               t.endian == Endian::little ? "LE" : "BE", t.machine, t.flags, t.note);
+  }
+}
+
+int run_pack(const PackArgs& a) {
+  if (a.list_targets) {
+    list_targets();
+    return kExitOk;
+  }
+  std::string missing;
+  if (a.input.empty()) missing = "INPUT";
+  else if (a.output.empty()) missing = "--output";
+  else if (a.symbol.empty()) missing = "--symbol";
+  if (!missing.empty()) {
+    fmt::print(stderr, "mblob pack: {} is required\nRun with --help for more information.\n",
+               missing);
+    return kExitUsage;
+  }
+
+  // Past a file-size limit (ulimit -f) the kernel sends SIGXFSZ, whose default action kills
+  // the process without a word; ignored, the write fails with EFBIG and we report it.
+  std::signal(SIGXFSZ, SIG_IGN);
+
+  ObjectSpec spec;
+  spec.symbol = a.symbol;
+  spec.target = a.target.empty() ? &host_target() : &find_target(a.target);
+  spec.section = a.section;
+  spec.align = parse_size("--align", a.align);
+  spec.visibility = parse_visibility(a.visibility);
+  spec.large = a.large;
+  if (!a.large_threshold.empty()) {
+    spec.large_threshold = parse_size("--large-threshold", a.large_threshold);
+  }
+  spec.size_symbol = a.size_symbol;
+  if (!a.elf_flags.empty()) {
+    std::uint64_t f = parse_size("--elf-flags", a.elf_flags);
+    if (f > UINT32_MAX) throw Error("--elf-flags: " + a.elf_flags + " does not fit in 32 bits");
+    spec.elf_flags = static_cast<std::uint32_t>(f);
+  }
+  validate(spec);  // before touching the input or the output
+
+  WriteOptions options;
+  options.progress = !a.quiet;
+  ObjectInfo info;
+  struct stat st{};
+  if (a.input == "-") {
+    info = write_object_from_fd(spec, STDIN_FILENO, "<stdin>", a.output, options);
+  } else if (::stat(a.input.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    // A FIFO, a character device or a process substitution: stream it.
+    int fd = ::open(a.input.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw_errno("cannot open " + a.input);
+    try {
+      info = write_object_from_fd(spec, fd, a.input, a.output, options);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    ::close(fd);
+  } else {
+    info = write_object(spec, ByteSource::from_file(a.input), a.output, options);
+  }
+  if (!a.quiet) {
+    fmt::print("{}: {} ({}, {} bytes) in {}{} for {}\n", a.output, spec.symbol,
+               human_bytes(info.payload_size), info.payload_size, info.section,
+               info.large ? " (SHF_X86_64_LARGE)" : "", spec.target->triple);
+  }
+  return kExitOk;
+}
+
+void setup(CLI::App& app, Action& selected) {
+  auto args = std::make_shared<PackArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "pack",
+      "Write a blob as a relocatable object file (no compiler, assembler or objcopy needed).");
+  cmd->description(
+      "Write INPUT's bytes as a relocatable object that defines one global data symbol,\n"
+      "ready to link into a shared library or executable for the chosen target. The bytes are\n"
+      "copied file-to-file (memory use does not grow with the input) into a temporary file\n"
+      "that replaces OUTPUT only when complete. The same inputs give the same bytes.");
+  cmd->add_option("INPUT", args->input,
+                  "The blob to embed: any file, or - for standard input (read to its end).");
+  cmd->add_option("-o,--output", args->output, "The object file to write (replaced atomically).");
+  cmd->add_option("--symbol", args->symbol,
+                  "Name of the symbol holding the bytes, e.g. __tvm_ffi__library_bin "
+                  "(letters, digits, _ . $; not starting with a digit).");
+  cmd->add_option("--target", args->target,
+                  "Target triple (default: this host). Selects class, byte order, e_machine and "
+                  "e_flags. Vendor fields and common aliases are accepted "
+                  "(x86_64-pc-linux-gnu, arm64-linux-gnu). ABI variants: "
+                  "riscv64-linux-gnu:lp64f, riscv32-unknown-elf:ilp32d, hexagon-unknown-elf:v73 "
+                  "... See --list-targets.");
+  cmd->add_option("--section", args->section,
+                  "Data section name (default .rodata; .lrodata for large blobs on x86-64). "
+                  "Names starting with .data get SHF_WRITE.");
+  cmd->add_option("--align", args->align,
+                  "Alignment of the symbol in bytes, a power of two up to 1G (default 16).");
+  cmd->add_option("--visibility", args->visibility,
+                  "ELF symbol visibility: default (exported from a .so), hidden (used only "
+                  "inside the library) or protected.")
+      ->check(CLI::IsMember({"default", "hidden", "protected"}));
+  cmd->add_flag("--large", args->large,
+                "x86-64 only: put the blob in .lrodata with SHF_X86_64_LARGE whatever its size, "
+                "so it can lie beyond the +-2 GiB reach of small-model code.");
+  cmd->add_option("--large-threshold", args->large_threshold,
+                  "x86-64: blobs larger than this go to .lrodata when --section is not given "
+                  "(default 1G, as TVM's LLVM packer). For tests and experts; K/M/G suffixes.");
+  cmd->add_flag("--size-symbol", args->size_symbol,
+                "Also define <symbol>_size, an absolute symbol whose value is the length; in C: "
+                "extern const char NAME_size[]; size_t n = (size_t)NAME_size;");
+  cmd->add_option("--elf-flags", args->elf_flags,
+                  "Override the target's ELF e_flags (e.g. 0x2 for powerpc64 ELFv2); must match "
+                  "the objects it is linked with.");
+  cmd->add_flag("-q,--quiet", args->quiet, "No progress bar and no summary line.");
+  cmd->add_flag("--list-targets", args->list_targets, "Print the target table and exit.");
+  cmd->footer(
+      "Example:\n"
+      "  mblob pack model.bin -o model_blob.o --symbol __tvm_ffi__library_bin \\\n"
+      "      --target aarch64-linux-gnu\n"
+      "  aarch64-linux-gnu-gcc -shared -o libmodel.so host.o model_blob.o\n"
+      "Large blobs on x86-64 (> 1 GiB) go to .lrodata so GNU ld, gold, lld and mold can link\n"
+      "them into a shared library. Exit status: 0 ok, 1 error, 2 usage error.");
+  cmd->callback([args, &selected] { selected = [args] { return run_pack(*args); }; });
+}
+
+Command pack_command(20, setup);
+
+}  // namespace
+}  // namespace mblob::cli
