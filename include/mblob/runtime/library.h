@@ -1,0 +1,33 @@
+// Loading a shared library's embedded module tree, and the system-lib registry.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "mblob/runtime/module.h"
+
+namespace mblob {
+
+// dlopen(path, RTLD_LAZY | RTLD_LOCAL), find the blob symbol (each name of
+// blob_symbol_names(), with options.prefix), parse it and build the tree. No blob symbol: the
+// tree is the library module alone. The library stays loaded while any module of the tree lives.
+// Where the library defines a context pointer symbol, it is set to the library module.
+LoadedTree load_library_tree(const std::filesystem::path& path, const LoadOptions& options = {});
+ModulePtr load_library(const std::filesystem::path& path, const LoadOptions& options = {});
+
+// The blob registered by a statically linked ("system lib") build under prefix + a blob symbol
+// name (then the bare name). No blob registered: the system library module alone.
+LoadedTree system_lib_tree(std::string_view prefix = "", const LoadOptions& options = {});
+ModulePtr system_lib(std::string_view prefix = "");
+
+// The number of bytes readable at `addr`, which must be a symbol's address inside a loaded
+// object: the symbol's size from the dynamic symbol table when known and non-zero, otherwise up
+// to the end of the loaded segment that holds it. Throws when `addr` is in no loaded segment.
+std::size_t readable_extent(const void* addr, const std::string& what);
+
+}  // namespace mblob
+
+// C ABI: called by a static constructor beside the blob in system-lib builds.
+// Returns 0. The name is copied.
+extern "C" int MBlobRegisterSystemLibSymbol(const char* name, void* ptr);

@@ -1,0 +1,194 @@
+// Blob reader for both layouts.
+//
+// Common header (both layouts), at the start of the blob symbol:
+//   nbytes : u64 LE          size of the body that follows
+//   body   : nbytes bytes
+// Inside the body every integer is a little-endian u64; `str`/`bytes` are `len: u64` + raw bytes;
+// `vec<u64>` is `count: u64` + count x u64.
+//
+// ffi layout body:
+//   row_ptr       : vec<u64>   n + 1 entries (n modules), row_ptr[0] = 0, non-decreasing
+//   child_indices : vec<u64>   row_ptr[n] entries
+//   n x { kind: str; if kind != "_lib": payload: bytes }
+//
+// legacy layout body:
+//   count : u64                number of entries, "_import_tree" included
+//   count x { kind: str; then
+//             "_lib"         -> nothing
+//             "_import_tree" -> row_ptr: vec<u64>, child_indices: vec<u64>
+//             other          -> the module's own bytes, consumed by its loader (not prefixed) }
+//   Without "_import_tree" the root is the library and every entry is one of its imports.
+//
+// Rules enforced here beyond what TVM's readers check (docs/format.md lists them all): the
+// header fits; row_ptr is non-empty, starts at 0, is monotonic and ends at the child count;
+// children are in range and after their parent; at most one "_lib" and one "_import_tree";
+// kinds are non-empty; every length fits; nothing follows the last entry.
+#include "mblob/format/reader.h"
+
+
+namespace mblob {
+
+namespace {
+
+std::string read_kind(Reader& r) {
+  std::size_t at = r.offset();
+  std::string_view kind = r.str("module kind");
+  if (kind.empty()) r.fail_at(at, "module kind is empty");
+  return std::string(kind);
+}
+
+}  // namespace
+
+ByteView read_self_delimited_payload(std::string_view /*kind*/, Reader& stream) {
+  return stream.length_prefixed("module payload");
+}
+
+void validate_import_tree(const std::vector<std::uint64_t>& row_ptr,
+                          const std::vector<std::uint64_t>& child_indices, std::size_t n,
+                          const std::string& where, std::uint64_t offset) {
+  auto fail = [&](const std::string& what) { throw Error::at(where, offset, what); };
+  if (row_ptr.empty()) fail("import tree row_ptr is empty (it needs one entry per module, plus 1)");
+  if (row_ptr.size() != n + 1) {
+    fail("import tree row_ptr has " + std::to_string(row_ptr.size()) + " entries for " +
+         std::to_string(n) + " modules (expected " + std::to_string(n + 1) + ")");
+  }
+  if (row_ptr[0] != 0) fail("import tree row_ptr[0] is " + std::to_string(row_ptr[0]) + ", not 0");
+  for (std::size_t i = 1; i < row_ptr.size(); ++i) {
+    if (row_ptr[i] < row_ptr[i - 1]) {
+      fail("import tree row_ptr decreases at entry " + std::to_string(i) + " (" +
+           std::to_string(row_ptr[i - 1]) + " then " + std::to_string(row_ptr[i]) + ")");
+    }
+  }
+  if (row_ptr[n] != child_indices.size()) {
+    fail("import tree row_ptr ends at " + std::to_string(row_ptr[n]) + " but there are " +
+         std::to_string(child_indices.size()) + " child indices");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::uint64_t j = row_ptr[i]; j < row_ptr[i + 1]; ++j) {
+      std::uint64_t c = child_indices[j];
+      if (c >= n) {
+        fail("module " + std::to_string(i) + " imports module " + std::to_string(c) +
+             ", but there are only " + std::to_string(n) + " modules");
+      }
+      if (c <= i) {
+        fail("module " + std::to_string(i) + " imports module " + std::to_string(c) +
+             ": a child must come after its parent (back edge or self-import)");
+      }
+    }
+  }
+}
+
+ParsedBlob parse_blob(ByteView symbol, Format format, const std::string& where,
+                      const LegacyPayloadFn& legacy_payload) {
+  ParsedBlob out;
+  out.format = format;
+
+  Reader header(symbol, where);
+  std::uint64_t nbytes = header.u64le("blob header (u64 body size)");
+  if (nbytes > header.remaining()) {
+    header.fail_at(0, "blob header claims a body of " + std::to_string(nbytes) +
+                          " bytes, but only " + std::to_string(header.remaining()) +
+                          " bytes follow the header");
+  }
+  out.blob_bytes = 8 + nbytes;
+  Reader r(symbol.sub(8, static_cast<std::size_t>(nbytes)), where, 8);
+  int libs = 0;
+  auto note_lib = [&](std::uint64_t at) {
+    if (++libs > 1) r.fail_at(static_cast<std::size_t>(at), "more than one \"_lib\" entry");
+  };
+
+  if (format == Format::ffi) {
+    out.row_ptr = r.vec_u64("import tree row_ptr");
+    std::size_t tree_end = r.offset();
+    out.child_indices = r.vec_u64("import tree child_indices");
+    if (out.row_ptr.empty()) {
+      r.fail_at(0, "import tree row_ptr is empty (it needs one entry per module, plus 1)");
+    }
+    std::size_t n = out.row_ptr.size() - 1;
+    if (n == 0) r.fail_at(0, "import tree describes no modules (row_ptr = [0])");
+    // Each entry needs at least its 8-byte kind length: bound n by the bytes left.
+    if (n > r.remaining() / 8) {
+      r.fail_at(0, "import tree describes " + std::to_string(n) + " modules, but only " +
+                       std::to_string(r.remaining()) + " bytes of entries follow");
+    }
+    validate_import_tree(out.row_ptr, out.child_indices, n, where, 8 + tree_end);
+    out.entries.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      BlobEntry e;
+      e.offset = 8 + r.offset();
+      e.kind = read_kind(r);
+      if (e.kind == kImportTreeKind) {
+        r.fail_at(static_cast<std::size_t>(e.offset - 8),
+                  "\"_import_tree\" is not a module kind in the ffi layout");
+      }
+      if (e.is_lib()) {
+        note_lib(e.offset - 8);
+      } else {
+        e.payload = r.length_prefixed("module payload");
+      }
+      out.entries.push_back(std::move(e));
+    }
+    r.expect_end("the last module entry");
+    return out;
+  }
+
+  // legacy
+  std::uint64_t count = r.u64le("entry count");
+  if (count > r.remaining() / 8) {
+    r.fail_at(0, "entry count " + std::to_string(count) + " is impossible: only " +
+                     std::to_string(r.remaining()) + " bytes of entries follow");
+  }
+  bool have_tree = false;
+  std::uint64_t tree_offset = 0;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::size_t at = r.offset();
+    std::string kind = read_kind(r);
+    if (kind == kImportTreeKind) {
+      if (have_tree) r.fail_at(at, "more than one \"_import_tree\" entry");
+      have_tree = true;
+      tree_offset = 8 + at;
+      out.row_ptr = r.vec_u64("import tree row_ptr");
+      out.child_indices = r.vec_u64("import tree child_indices");
+      continue;
+    }
+    BlobEntry e;
+    e.offset = 8 + at;
+    e.kind = std::move(kind);
+    if (e.is_lib()) {
+      note_lib(at);
+    } else {
+      std::size_t start = r.offset();
+      // The payload function sees only the rest of the body and must consume its module.
+      Reader sub(r.data().sub(start, r.remaining()), where, 8 + start);
+      e.payload = legacy_payload(e.kind, sub);
+      r.seek(start + sub.offset());
+    }
+    out.entries.push_back(std::move(e));
+  }
+  r.expect_end("the last module entry");
+
+  if (have_tree) {
+    if (out.entries.empty()) {
+      throw Error::at(where, tree_offset, "import tree present but the blob holds no modules");
+    }
+    validate_import_tree(out.row_ptr, out.child_indices, out.entries.size(), where, tree_offset);
+    return out;
+  }
+  // No import tree: the library is the root and imports every entry in order.
+  if (libs > 0) {
+    throw Error::at(where, 8, "\"_lib\" entry without an \"_import_tree\" entry");
+  }
+  out.implicit_root = true;
+  BlobEntry root;
+  root.kind = std::string(kLibKind);
+  root.offset = 8;
+  out.entries.insert(out.entries.begin(), std::move(root));
+  std::size_t n = out.entries.size();
+  out.row_ptr.assign(n + 1, n - 1);
+  out.row_ptr[0] = 0;
+  out.child_indices.clear();
+  for (std::size_t i = 1; i < n; ++i) out.child_indices.push_back(i);
+  return out;
+}
+
+}  // namespace mblob

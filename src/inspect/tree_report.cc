@@ -1,0 +1,89 @@
+#include "mblob/inspect/tree_report.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+
+#include "mblob/core/digest.h"
+#include "mblob/core/progress.h"
+
+namespace mblob {
+
+TreeReport TreeReport::from(const LoadedTree& tree) {
+  TreeReport r;
+  r.format = tree.format;
+  r.symbol = tree.symbol;
+  r.blob_bytes = tree.blob_bytes;
+  r.implicit_root = tree.implicit_root;
+  for (std::size_t i = 0; i < tree.modules.size(); ++i) {
+    const auto& m = tree.modules[i];
+    r.modules.push_back({m->kind(), m->kind() == kLibKind, m->payload(), tree.import_indices[i]});
+  }
+  return r;
+}
+
+TreeReport TreeReport::from(const ParsedBlob& blob, const std::string& symbol) {
+  TreeReport r;
+  r.format = blob.format;
+  r.symbol = symbol;
+  r.blob_bytes = blob.blob_bytes;
+  r.implicit_root = blob.implicit_root;
+  for (std::size_t i = 0; i < blob.entries.size(); ++i) {
+    const auto& e = blob.entries[i];
+    r.modules.push_back({e.kind, e.is_lib(), e.payload, blob.imports_of(i)});
+  }
+  return r;
+}
+
+nlohmann::json TreeReport::to_json() const {
+  nlohmann::json j;
+  j["format"] = format ? nlohmann::json(format_name(*format)) : nlohmann::json(nullptr);
+  j["symbol"] = format ? nlohmann::json(symbol) : nlohmann::json(nullptr);
+  j["blob_bytes"] = blob_bytes;
+  j["modules"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < modules.size(); ++i) {
+    const auto& m = modules[i];
+    nlohmann::json e;
+    e["index"] = i;
+    e["kind"] = m.kind;
+    if (!m.is_lib) {
+      e["payload_bytes"] = m.payload.size();
+      e["xxh3_64"] = xxh3_64_hex(m.payload);
+    }
+    e["imports"] = m.imports;
+    j["modules"].push_back(std::move(e));
+  }
+  return j;
+}
+
+std::string TreeReport::to_text(const std::string& source) const {
+  std::string out;
+  if (!format) {
+    out += fmt::format("{}: no embedded blob; the tree is the library module alone\n", source);
+  } else {
+    out += fmt::format("{}: {} layout, symbol {}, {} bytes ({} modules{})\n", source,
+                       format_name(*format), symbol, blob_bytes, modules.size(),
+                       implicit_root ? ", no import tree: the library imports every entry" : "");
+  }
+  std::vector<bool> shown(modules.size(), false);
+  std::function<void(std::size_t, int)> walk = [&](std::size_t i, int depth) {
+    const auto& m = modules[i];
+    std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
+    if (shown[i]) {
+      out += fmt::format("{}[{}] {} (shown above)\n", indent, i, m.kind);
+      return;
+    }
+    shown[i] = true;
+    if (m.is_lib) {
+      out += fmt::format("{}[{}] {} (host code: the library itself)\n", indent, i, m.kind);
+    } else {
+      out += fmt::format("{}[{}] {}  {} bytes ({})  xxh3_64 {}\n", indent, i, m.kind,
+                         m.payload.size(), human_bytes(m.payload.size()), xxh3_64_hex(m.payload));
+    }
+    for (auto c : m.imports) walk(static_cast<std::size_t>(c), depth + 1);
+  };
+  if (!modules.empty()) walk(0, 1);
+  return out;
+}
+
+}  // namespace mblob

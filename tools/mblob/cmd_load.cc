@@ -1,0 +1,53 @@
+// mblob load: load a library through the runtime (dlopen) and print its module tree.
+#include <fmt/core.h>
+
+#include "command.h"
+#include "mblob/inspect/tree_report.h"
+#include "mblob/runtime/library.h"
+
+namespace mblob::cli {
+namespace {
+
+struct LoadArgs {
+  std::string file;
+  std::string prefix;
+  bool json = false;
+};
+
+int run_load(const LoadArgs& a) {
+  LoadOptions options;
+  options.prefix = a.prefix;
+  options.opaque_unknown_kinds = true;  // show every kind, registered or not
+  LoadedTree tree = load_library_tree(a.file, options);
+  TreeReport report = TreeReport::from(tree);
+  if (a.json) {
+    fmt::print("{}\n", report.to_json().dump());
+  } else {
+    fmt::print("{}", report.to_text(a.file));
+  }
+  return kExitOk;
+}
+
+const Command kLoad(50, [](CLI::App& app, Action& selected) {
+  auto args = std::make_shared<LoadArgs>();
+  auto* sub = app.add_subcommand(
+      "load",
+      "Load a shared library through mblob's runtime (dlopen) and print its module tree.");
+  sub->description(
+      "Load a shared library through mblob's runtime and print its module tree.\n\n"
+      "The library is dlopen'ed (so it must be built for this machine: its constructors run);\n"
+      "the blob symbol is looked up under __tvm_ffi__library_bin, __tvm_ffi_library_bin and\n"
+      "__tvm_dev_mblob (with --prefix in front when given), checked, and parsed. Every module\n"
+      "kind is shown (unknown kinds as opaque bytes), with its payload size and XXH3-64.\n\n"
+      "Example:\n  mblob load model.so --json");
+  sub->add_option("FILE", args->file, "Shared library to load (.so)")->required();
+  sub->add_option("--prefix", args->prefix,
+                  "Symbol prefix of a system-lib build (looks for <prefix>__tvm_ffi__library_bin)");
+  sub->add_flag("--json", args->json,
+                "Print JSON: {format, symbol, blob_bytes, modules:[{index, kind, payload_bytes, "
+                "xxh3_64, imports}]}");
+  sub->callback([args, &selected] { selected = [args] { return run_load(*args); }; });
+});
+
+}  // namespace
+}  // namespace mblob::cli
