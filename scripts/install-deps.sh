@@ -15,6 +15,9 @@ PACKAGES=(
   binutils mold llvm
   # cross toolchains and emulators for the cross-target tests
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-user
+  # the cross C libraries' headers (recommended by the cross gcc packages, which
+  # --no-install-recommends skips): cross presets compile code that includes <stdio.h>
+  libc6-dev-arm64-cross libc6-dev-riscv64-cross
   binutils-powerpc64-linux-gnu binutils-s390x-linux-gnu binutils-mips-linux-gnu
   gcc-mingw-w64-x86-64
   # benchmarks

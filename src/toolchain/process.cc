@@ -199,7 +199,8 @@ std::string ProcessResult::status_text() const {
   }
   if (signal != 0) {
     const char* name = ::strsignal(signal);
-    return "killed by signal " + std::to_string(signal) + (name ? std::string(" (") + name + ")" : "");
+    return "killed by signal " + std::to_string(signal) +
+           (name ? std::string(" (") + name + ")" : "");
   }
   return "exited with status " + std::to_string(exit_code);
 }
@@ -289,7 +290,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   // A signal arriving between the spawn and this registration is not forwarded; the window is a
   // few instructions long.
   ChildGuard child(pid);
-  const auto deadline = options.timeout.count() > 0 ? start + options.timeout : Clock::time_point::max();
+  const auto deadline =
+      options.timeout.count() > 0 ? start + options.timeout : Clock::time_point::max();
   // Once we kill the group on timeout, stop waiting for EOF after this much longer: a process
   // that left the group (setsid) could otherwise hold the pipe open for ever.
   constexpr auto kDrainGrace = std::chrono::seconds(2);

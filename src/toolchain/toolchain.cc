@@ -19,8 +19,10 @@ namespace {
 // * ar: gcc-ar (not ar) on the host so archives of -flto objects get a symbol index; the cross
 //   rows use the triple's plain ar because Debian's cross gcc packages ship no LTO plugin
 //   wrapper worth relying on; clang rows use llvm-ar, which reads any target's objects.
-// * link_flags: --no-insert-timestamp keeps PE/COFF output byte-identical across runs (the
-//   design's determinism rule); ELF linkers write no timestamps.
+// * link_flags: PE/COFF links are made byte-identical across runs (the design's determinism
+//   rule): --no-insert-timestamp drops the link time, and --disable-auto-image-base stops GNU ld
+//   from hashing the output *path* (which includes our staging directory) into the image base.
+//   ELF linkers write neither.
 // * pic: PE/COFF code is position-independent by construction; -fPIC there is noise.
 // * hexagon links with ld.lld directly: there is no hexagon sysroot/crt on a build host, and a
 //   shared object of the kernels plus the blob needs none.
@@ -109,7 +111,7 @@ constexpr std::array kPresets = {
         .linkers = "bfd lld",  // gold and mold do not write PE/COFF
         .shared_suffix = ".dll",
         .executable_suffix = ".exe",
-        .link_flags = "-Wl,--no-insert-timestamp",
+        .link_flags = "-Wl,--no-insert-timestamp -Wl,--disable-auto-image-base",
         .pic = false,
         .can_link_executable = true,
         .cc_package = "gcc-mingw-w64-x86-64",
@@ -222,7 +224,8 @@ class StagingDir {
       throw Error(tool + " succeeded but did not write " + out_.string());
     }
     fs::rename(staged(), out_, ec);
-    if (ec) throw Error("cannot move the new file into place at " + out_.string() + ": " + ec.message());
+    if (ec)
+      throw Error("cannot move the new file into place at " + out_.string() + ": " + ec.message());
   }
 
  private:
@@ -242,7 +245,8 @@ const ToolchainPreset& preset_by_name(std::string_view name) {
   }
   std::vector<std::string> names;
   for (const auto& p : kPresets) names.emplace_back(p.name);
-  throw Error("unknown toolchain preset '" + std::string(name) + "'; known: " + joined(names, ", "));
+  throw Error("unknown toolchain preset '" + std::string(name) +
+              "'; known: " + joined(names, ", "));
 }
 
 std::string_view host_triple() {
@@ -322,9 +326,8 @@ std::vector<Toolchain::Tool> Toolchain::tools() const {
   } else {
     out.push_back({overrides_.cc, ""});
   }
-  out.push_back({std::string(preset_.ar), std::string(preset_.ar.starts_with("llvm-")
-                                                          ? "llvm"
-                                                          : preset_.binutils_package)});
+  out.push_back({std::string(preset_.ar),
+                 std::string(preset_.ar.starts_with("llvm-") ? "llvm" : preset_.binutils_package)});
   if (!preset_.ld.empty()) {
     out.push_back({std::string(preset_.ld), preset_.ld == "ld.lld"
                                                 ? std::string("lld")
@@ -338,8 +341,8 @@ std::vector<Toolchain::Tool> Toolchain::tools() const {
     } else if (l == "mold") {
       out.push_back({"ld.mold", "mold"});
     } else {
-      out.push_back({std::string(preset_.tool_prefix) + "ld." + l,
-                     std::string(preset_.binutils_package)});
+      out.push_back(
+          {std::string(preset_.tool_prefix) + "ld." + l, std::string(preset_.binutils_package)});
     }
   }
   return out;
@@ -397,9 +400,9 @@ std::vector<std::string> Toolchain::compile_command(const fs::path& source, cons
   return argv;
 }
 
-std::vector<std::string> Toolchain::link_shared_command(const std::vector<fs::path>& objects,
-                                                        const fs::path& out,
-                                                        const std::vector<std::string>& extra) const {
+std::vector<std::string> Toolchain::link_shared_command(
+    const std::vector<fs::path>& objects, const fs::path& out,
+    const std::vector<std::string>& extra) const {
   std::vector<std::string> argv;
   if (!preset_.ld.empty()) {
     argv = {std::string(preset_.ld), "-shared"};
@@ -443,9 +446,10 @@ std::vector<std::string> Toolchain::archive_command(const std::vector<fs::path>&
   return argv;
 }
 
-ToolStep Toolchain::run_staged(std::string action, const fs::path& out,
-                               const std::function<std::vector<std::string>(const fs::path&)>& build,
-                               const std::string& purpose) const {
+ToolStep Toolchain::run_staged(
+    std::string action, const fs::path& out,
+    const std::function<std::vector<std::string>(const fs::path&)>& build,
+    const std::string& purpose) const {
   StagingDir staging(out);
   ToolStep step;
   step.action = std::move(action);

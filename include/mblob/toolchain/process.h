@@ -27,29 +27,31 @@
 
 namespace mblob {
 
+// Members all have default initializers so callers can use designated initializers
+// ({.timeout = 5s}) under -Wextra.
 struct ProcessOptions {
   // "NAME=VALUE" entries added to the inherited environment; one replaces an inherited NAME.
   // PATH lookup of argv[0] uses this process's PATH, not an overridden one.
-  std::vector<std::string> env;
+  std::vector<std::string> env{};
   // Working directory of the child; empty keeps ours. A relative argv[0] containing '/' is then
   // resolved from the new directory, so pass absolute paths for programs.
-  std::filesystem::path cwd;
+  std::filesystem::path cwd{};
   // Zero: no limit. On expiry the child's whole process group is killed (SIGKILL).
   std::chrono::milliseconds timeout{0};
   // Shown when argv[0] is not found, e.g. "install the Debian package gcc-mingw-w64-x86-64".
-  std::string install_hint;
+  std::string install_hint{};
   // What the run is for, for error messages: "compiling k.c". Empty: the tool's name alone.
-  std::string purpose;
+  std::string purpose{};
 };
 
 struct ProcessResult {
   std::vector<std::string> argv;
   std::filesystem::path cwd;
-  int exit_code = -1;     // when the child exited; -1 otherwise
-  int signal = 0;         // the terminating signal, 0 when it exited
+  int exit_code = -1;      // when the child exited; -1 otherwise
+  int signal = 0;          // the terminating signal, 0 when it exited
   bool timed_out = false;  // killed by us because the timeout expired
-  std::string out;        // captured stdout
-  std::string err;        // captured stderr
+  std::string out;         // captured stdout
+  std::string err;         // captured stderr
   std::chrono::nanoseconds elapsed{0};
 
   bool ok() const { return exit_code == 0 && signal == 0 && !timed_out; }

@@ -29,23 +29,23 @@ namespace mblob {
 // One preset. String fields are views of static strings for the built-in rows; a custom row
 // (for tests or a program's own toolchains) must keep its strings alive as long as it is used.
 struct ToolchainPreset {
-  std::string_view name;         // "host-gcc"
-  std::string_view triples;      // space-separated triples it builds for; "host" = this machine
-  std::string_view cc;           // compiler driver for C and assembly: "aarch64-linux-gnu-gcc"
-  std::string_view cxx;          // driver for C++ sources (.cc .cpp .cxx .C)
-  std::string_view target_flag;  // added to every compile, e.g. "--target=hexagon-unknown-elf"
-  std::string_view ar;           // archiver: "gcc-ar", "aarch64-linux-gnu-ar", "llvm-ar"
-  std::string_view ld;           // when set, shared links run this linker directly ("ld.lld")
-  std::string_view tool_prefix;  // prefix of the binutils linkers: "aarch64-linux-gnu-"
-  std::string_view linkers;      // space-separated overrides accepted: "bfd gold lld mold"
-  std::string_view shared_suffix;      // ".so", ".dll"; "" = the host's (.so, or .dylib on macOS)
-  std::string_view executable_suffix;  // "", ".exe"
-  std::string_view link_flags;  // space-separated flags added to every link (determinism etc.)
-  bool pic = true;              // compile with -fPIC
+  std::string_view name{};           // "host-gcc"
+  std::string_view triples{};        // space-separated triples it builds for; "host" = this machine
+  std::string_view cc{};             // compiler driver for C and assembly: "aarch64-linux-gnu-gcc"
+  std::string_view cxx{};            // driver for C++ sources (.cc .cpp .cxx .C)
+  std::string_view target_flag{};    // added to every compile, e.g. "--target=hexagon-unknown-elf"
+  std::string_view ar{};             // archiver: "gcc-ar", "aarch64-linux-gnu-ar", "llvm-ar"
+  std::string_view ld{};             // when set, shared links run this linker directly ("ld.lld")
+  std::string_view tool_prefix{};    // prefix of the binutils linkers: "aarch64-linux-gnu-"
+  std::string_view linkers{};        // space-separated overrides accepted: "bfd gold lld mold"
+  std::string_view shared_suffix{};  // ".so", ".dll"; "" = the host's (.so, or .dylib on macOS)
+  std::string_view executable_suffix{};  // "", ".exe"
+  std::string_view link_flags{};  // space-separated flags added to every link (determinism etc.)
+  bool pic = true;                // compile with -fPIC
   bool can_link_executable = true;
   // Debian packages that provide the tools (shown when one is missing).
-  std::string_view cc_package;
-  std::string_view binutils_package;
+  std::string_view cc_package{};
+  std::string_view binutils_package{};
 };
 
 // The built-in rows, in documentation order.
@@ -60,8 +60,8 @@ const ToolchainPreset& preset_for_triple(std::string_view triple);
 std::string_view host_triple();
 
 struct ToolchainOverrides {
-  std::string cc;      // compiler driver path or name; empty keeps the preset's
-  std::string linker;  // "bfd", "gold", "lld", "mold"; empty keeps the driver's default
+  std::string cc{};      // compiler driver path or name; empty keeps the preset's
+  std::string linker{};  // "bfd", "gold", "lld", "mold"; empty keeps the driver's default
 };
 
 // What one tool invocation did: for an export summary and for --verbose output.
@@ -119,9 +119,9 @@ class Toolchain {
   std::vector<std::string> compile_command(const std::filesystem::path& source,
                                            const std::filesystem::path& out,
                                            const std::vector<std::string>& extra_flags = {}) const;
-  std::vector<std::string> link_shared_command(const std::vector<std::filesystem::path>& objects,
-                                               const std::filesystem::path& out,
-                                               const std::vector<std::string>& extra_flags = {}) const;
+  std::vector<std::string> link_shared_command(
+      const std::vector<std::filesystem::path>& objects, const std::filesystem::path& out,
+      const std::vector<std::string>& extra_flags = {}) const;
   std::vector<std::string> link_executable_command(
       const std::vector<std::filesystem::path>& objects, const std::filesystem::path& out,
       const std::vector<std::string>& extra_flags = {}) const;
@@ -132,10 +132,10 @@ class Toolchain {
   std::string cc_for(const std::filesystem::path& source) const;
   std::string install_hint(const std::string& program) const;
   // Runs the command `build` makes for a staged output path; renames the result onto `out`.
-  ToolStep run_staged(std::string action, const std::filesystem::path& out,
-                      const std::function<std::vector<std::string>(const std::filesystem::path&)>&
-                          build,
-                      const std::string& purpose) const;
+  ToolStep run_staged(
+      std::string action, const std::filesystem::path& out,
+      const std::function<std::vector<std::string>(const std::filesystem::path&)>& build,
+      const std::string& purpose) const;
 
   ToolchainPreset preset_;
   ToolchainOverrides overrides_;
