@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine (as root): installs what it needs, builds
+# the dev and asan (ASan+UBSan) presets, runs every test (including the "big" label, with sparse
+# multi-GiB inputs), then builds the libFuzzer targets and runs each for a bounded time.
+#
+#   scripts/test.sh                    # everything
+#   FUZZ_SECONDS=10 scripts/test.sh    # shorter fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+JOBS=${JOBS:-$(nproc)}
+
+scripts/install-deps.sh
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "dev build (warnings are errors)"
+cmake --preset dev >/dev/null
+cmake --build --preset dev -j "$JOBS"
+step "dev tests"
+ctest --preset dev -j "$JOBS"
+
+step "asan build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$JOBS"
+step "asan tests"
+# The "big" label moves GiBs through the kernel; it ran in the dev build above.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --preset asan -j "$JOBS" -LE big
+
+step "fuzz: ${FUZZ_SECONDS}s per reader"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$JOBS" --target fuzz_ffi_reader fuzz_legacy_reader
+for layout in ffi legacy; do
+  work=$(mktemp -d)
+  cp fuzz/corpus/$layout/* "$work"/
+  ./build/fuzz/fuzz/fuzz_${layout}_reader -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
+    -print_final_stats=1 "$work" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|INFO: -max_total_time)" || true
+  # libFuzzer exits non-zero and writes crash-* files on a finding.
+  if ls crash-* leak-* timeout-* oom-* >/dev/null 2>&1; then
+    echo "fuzz_${layout}_reader found a failing input:"; ls crash-* leak-* timeout-* oom-* 2>/dev/null
+    exit 1
+  fi
+  rm -rf "$work"
+done
+echo "fuzz: no findings"
