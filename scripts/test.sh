@@ -35,13 +35,14 @@ cmake --build --preset fuzz -j "$JOBS" --target fuzz_ffi_reader fuzz_legacy_read
 for layout in ffi legacy; do
   work=$(mktemp -d)
   cp fuzz/corpus/$layout/* "$work"/
-  ./build/fuzz/fuzz/fuzz_${layout}_reader -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
-    -print_final_stats=1 "$work" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|INFO: -max_total_time)" || true
-  # libFuzzer exits non-zero and writes crash-* files on a finding.
-  if ls crash-* leak-* timeout-* oom-* >/dev/null 2>&1; then
-    echo "fuzz_${layout}_reader found a failing input:"; ls crash-* leak-* timeout-* oom-* 2>/dev/null
+  log="$work.log"
+  if ! ./build/fuzz/fuzz/fuzz_${layout}_reader -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
+      -artifact_prefix="$work/" -print_final_stats=1 "$work" >"$log" 2>&1; then
+    tail -n 40 "$log"
+    echo "fuzz_${layout}_reader found a failing input (see above; artifacts in $work)"
     exit 1
   fi
-  rm -rf "$work"
+  grep -E "^(Done|stat::number_of_executed_units)" "$log" || true
+  rm -rf "$work" "$log"
 done
 echo "fuzz: no findings"
