@@ -6,6 +6,7 @@
 #include "mblob/object/elf_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -433,13 +434,20 @@ ObjectInfo write_object_from_fd(const ObjectSpec& spec, int in_fd, const std::st
                                 const WriteOptions& options) {
   Plan plan = start_plan(spec);
   std::uint64_t max = max_payload(spec, plan);
+  // Copy from the stream's current position (a redirected file may have been read from).
+  off_t pos = ::lseek(in_fd, 0, SEEK_CUR);
+  std::uint64_t in_offset = pos >= 0 ? static_cast<std::uint64_t>(pos) : 0;
+  // A redirected regular file has a size: refuse an oversized one before copying anything.
+  struct stat st{};
+  if (::fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<std::uint64_t>(st.st_size) > in_offset &&
+      static_cast<std::uint64_t>(st.st_size) - in_offset > max) {
+    too_large_for_elf32(plan, static_cast<std::uint64_t>(st.st_size) - in_offset, max);
+  }
   AtomicFile out(out_path, 0644);
   // A placeholder header (e_shoff = 0) reserves the space; it is rewritten at the end.
   out.write(dispatch<HeaderFn>(*plan.target, plan, std::uint64_t{0}));
 
-  // Copy from the stream's current position (a redirected file may have been read from).
-  off_t pos = ::lseek(in_fd, 0, SEEK_CUR);
-  std::uint64_t in_offset = pos >= 0 ? static_cast<std::uint64_t>(pos) : 0;
   // Copy at most one byte past the ELF32 limit, to refuse without filling the disk first.
   std::uint64_t want = max == UINT64_MAX ? UINT64_MAX : max + 1;
   {

@@ -25,7 +25,7 @@ struct PackArgs {
   std::string output;
   std::string symbol;
   std::string target;
-  std::string section;
+  std::optional<std::string> section;
   std::string align = "16";
   std::string visibility = "default";
   bool large = false;
@@ -92,7 +92,8 @@ int run_pack(const PackArgs& a) {
   ObjectSpec spec;
   spec.symbol = a.symbol;
   spec.target = a.target.empty() ? &host_target() : &find_target(a.target);
-  spec.section = a.section;
+  if (a.section && a.section->empty()) throw Error("--section: the section name is empty");
+  spec.section = a.section.value_or("");
   spec.align = parse_size("--align", a.align);
   spec.visibility = parse_visibility(a.visibility);
   spec.large = a.large;

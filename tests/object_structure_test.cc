@@ -1,0 +1,282 @@
+// The object's structure, as GNU readelf and llvm-readobj read it: every target parses without
+// warnings, and every header, section and symbol field is what the spec says.
+#include <gtest/gtest.h>
+
+#include "mblob/object/elf.h"
+#include "mblob/object/target.h"
+#include "object_tools.h"
+
+namespace mblob::test {
+namespace {
+
+using namespace mblob::elf;
+using obj::Facts;
+
+// Checks one tool's view of an object written for `t` with `payload` under symbol "blob"
+// (with --size-symbol).
+void expect_spec_fields(const Facts& f, const Target& t, const fs::path& file,
+                        const std::vector<std::uint8_t>& payload, const std::string& tool) {
+  SCOPED_TRACE(tool + " on " + std::string(t.triple));
+  EXPECT_EQ(f.diagnostics, "");
+  EXPECT_EQ(f.elf_class, t.is_64 ? ELFCLASS64 : ELFCLASS32);
+  EXPECT_EQ(f.data, t.endian == Endian::little ? ELFDATA2LSB : ELFDATA2MSB);
+  EXPECT_EQ(f.type, ET_REL);
+  if (tool == "llvm-readobj") EXPECT_EQ(f.machine, t.machine);
+  else EXPECT_EQ(f.machine, 1u) << "readelf does not know the machine";
+  EXPECT_EQ(f.flags, t.flags);
+  EXPECT_EQ(f.shnum, 6u);
+  EXPECT_EQ(f.shstrndx, 5u);
+
+  // Sections: null, data, .note.GNU-stack, .symtab, .strtab, .shstrtab.
+  ASSERT_EQ(f.sections.size(), 6u);
+  const std::uint64_t word = t.is_64 ? 8 : 4;
+  const obj::Section& data = f.sections[1];
+  EXPECT_EQ(data.name, ".rodata");
+  EXPECT_EQ(data.type, SHT_PROGBITS);
+  EXPECT_EQ(data.flags, SHF_ALLOC);
+  EXPECT_EQ(data.size, payload.size());
+  EXPECT_EQ(data.align, 16u);
+  EXPECT_EQ(data.offset % 16, 0u);
+  EXPECT_EQ(obj::file_range(file, data.offset, data.size), payload) << "payload bytes";
+  const obj::Section& note = f.sections[2];
+  EXPECT_EQ(note.name, ".note.GNU-stack");
+  EXPECT_EQ(note.type, SHT_PROGBITS);
+  EXPECT_EQ(note.flags, 0u) << "no SHF_EXECINSTR: the stack stays non-executable";
+  EXPECT_EQ(note.size, 0u);
+  const obj::Section& symtab = f.sections[3];
+  EXPECT_EQ(symtab.name, ".symtab");
+  EXPECT_EQ(symtab.type, SHT_SYMTAB);
+  EXPECT_EQ(symtab.link, 4u);
+  EXPECT_EQ(symtab.info, 1u) << "one local symbol (the null one) before the globals";
+  EXPECT_EQ(symtab.entsize, t.is_64 ? 24u : 16u);
+  EXPECT_EQ(symtab.size, 3 * symtab.entsize);
+  EXPECT_EQ(symtab.align, word);
+  EXPECT_EQ(symtab.offset % word, 0u);
+  EXPECT_EQ(f.sections[4].name, ".strtab");
+  EXPECT_EQ(f.sections[4].type, SHT_STRTAB);
+  EXPECT_EQ(f.sections[5].name, ".shstrtab");
+  EXPECT_EQ(f.sections[5].type, SHT_STRTAB);
+  EXPECT_EQ(f.shoff % word, 0u);
+  EXPECT_GE(f.shoff, data.offset + data.size) << "section headers come after the payload";
+  EXPECT_EQ(f.shoff + 6 * (t.is_64 ? 64 : 40), fs::file_size(file)) << "headers end the file";
+
+  const obj::Symbol* blob = f.symbol("blob");
+  ASSERT_NE(blob, nullptr);
+  EXPECT_EQ(blob->value, 0u);
+  EXPECT_EQ(blob->size, payload.size());
+  EXPECT_EQ(blob->type, STT_OBJECT);
+  EXPECT_EQ(blob->bind, STB_GLOBAL);
+  EXPECT_EQ(blob->vis, STV_DEFAULT);
+  EXPECT_EQ(blob->shndx, 1u);
+  const obj::Symbol* size = f.symbol("blob_size");
+  ASSERT_NE(size, nullptr);
+  EXPECT_EQ(size->value, payload.size());
+  EXPECT_EQ(size->shndx, SHN_ABS);
+  EXPECT_EQ(size->bind, STB_GLOBAL);
+}
+
+TEST(ObjectStructure, EveryTargetParsesWithoutWarningsAndFieldsMatchTheSpec) {
+  MBLOB_REQUIRE_TOOL(readelf, "readelf");
+  MBLOB_REQUIRE_TOOL(readobj, "llvm-readobj");
+  TempDir dir;
+  auto payload = pattern_bytes(1001, 7);
+  write_bytes(dir / "in.bin", payload);
+  for (const auto& t : all_targets()) {
+    std::string name(t.triple);
+    std::replace(name.begin(), name.end(), ':', '_');
+    fs::path out = dir / (name + ".o");
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", out.string(), "--symbol", "blob",
+                        "--size-symbol", "--target", std::string(t.triple)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_spec_fields(obj::readelf(out.string()), t, out, payload, "readelf");
+    expect_spec_fields(obj::readobj(out.string()), t, out, payload, "llvm-readobj");
+  }
+}
+
+TEST(ObjectStructure, VisibilityOptionSetsStOther) {
+  MBLOB_REQUIRE_TOOL(readobj, "llvm-readobj");
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  const std::pair<const char*, std::uint64_t> cases[] = {
+      {"default", STV_DEFAULT}, {"hidden", STV_HIDDEN}, {"protected", STV_PROTECTED}};
+  for (auto [name, stv] : cases) {
+    fs::path out = dir / (std::string(name) + ".o");
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", out.string(), "--symbol", "blob",
+                        "--visibility", name, "--target", "aarch64-linux-gnu"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto f = obj::readobj(out.string());
+    ASSERT_NE(f.symbol("blob"), nullptr);
+    EXPECT_EQ(f.symbol("blob")->vis, stv) << name;
+    EXPECT_EQ(obj::readelf(out.string()).symbol("blob")->vis, stv) << name;
+  }
+}
+
+TEST(ObjectStructure, AlignOptionSetsShAddralignAndPayloadOffset) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(100));
+  for (const char* align : {"1", "8", "64", "4096", "0x10000"}) {
+    fs::path out = dir / "a.o";
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", out.string(), "--symbol", "blob",
+                        "--align", align, "--target", "x86_64-linux-gnu"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto f = obj::readelf(out.string());
+    std::uint64_t a = std::stoull(align, nullptr, 0);
+    EXPECT_EQ(f.sections.at(1).align, a) << align;
+    EXPECT_EQ(f.sections.at(1).offset % std::min<std::uint64_t>(a, 4096), 0u) << align;
+    EXPECT_EQ(obj::file_range(out, f.sections[1].offset, 100), pattern_bytes(100));
+  }
+}
+
+TEST(ObjectStructure, AlignMustBeAPowerOfTwo) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  for (const char* bad : {"0", "3", "24", "0x3000", "2147483648"}) {
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol",
+                        "blob", "--align", bad});
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_NE(r.err.find("alignment"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "a.o"));
+  }
+  auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
+                      "--align", "sixteen"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--align: 'sixteen' is not a number"), std::string::npos) << r.err;
+}
+
+TEST(ObjectStructure, SymbolNameMustBeValid) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  for (const char* bad : {"", "1blob", "a b", "blob@V1", "blob\n", "a-b", "\xc3\xa9"}) {
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", bad});
+    EXPECT_NE(r.exit_code, 0) << "'" << bad << "'";
+    EXPECT_NE(r.err.find("symbol"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "a.o"));
+  }
+  for (const char* good : {"__tvm_ffi__library_bin", "_Z3foov", "a.b$c", "x9"}) {
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", good});
+    EXPECT_EQ(r.exit_code, 0) << good << ": " << r.err;
+    EXPECT_NE(obj::readelf((dir / "a.o").string()).symbol(good), nullptr) << good;
+  }
+}
+
+TEST(ObjectStructure, SectionOptionNamesTheDataSection) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(33));
+  auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
+                      "--section", ".rodata.model", "--target", "riscv64-linux-gnu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto f = obj::readobj((dir / "a.o").string());
+  EXPECT_EQ(f.sections.at(1).name, ".rodata.model");
+  EXPECT_EQ(f.sections.at(1).flags, SHF_ALLOC);
+  r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "b.o").string(), "--symbol", "blob",
+                 "--section", ".data.model"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(obj::readobj((dir / "b.o").string()).sections.at(1).flags, SHF_ALLOC | SHF_WRITE);
+}
+
+TEST(ObjectStructure, ReservedSectionNamesAreRefused) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  for (const char* bad : {".symtab", ".bss", ".bss.x", ".init_array", ".rela.text",
+                          ".note.GNU-stack", ".tdata", "a b", ""}) {
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol",
+                        "blob", "--section", bad});
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_NE(r.err.find("section"), std::string::npos) << r.err;
+  }
+}
+
+TEST(ObjectStructure, ElfFlagsOverridesTheTargetsFlags) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
+                      "--target", "powerpc64-linux-gnu", "--elf-flags", "0x2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(obj::readobj((dir / "a.o").string()).flags, 2u);
+  r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "b.o").string(), "--symbol", "blob",
+                 "--elf-flags", "0x100000000"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("32 bits"), std::string::npos) << r.err;
+}
+
+TEST(ObjectStructure, UnknownTargetListsTheKnownOnes) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
+                      "--target", "pdp11-dec-bsd"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown target 'pdp11-dec-bsd'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("hexagon-unknown-elf"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+}
+
+TEST(ObjectStructure, LargeIsRefusedOnTargetsWithoutLargeSections) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
+                      "--target", "aarch64-linux-gnu", "--large"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("only on x86-64"), std::string::npos) << r.err;
+}
+
+TEST(ObjectStructure, SameInputsGiveIdenticalBytes) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(5000));
+  for (const char* t : {"x86_64-linux-gnu", "s390x-linux-gnu", "hexagon-unknown-elf:v68"}) {
+    std::vector<std::string> args = {(dir / "in.bin").string(), "--symbol", "blob", "--target", t,
+                                     "--size-symbol"};
+    auto a = args, b = args;
+    a.insert(a.end(), {"-o", (dir / "a.o").string()});
+    b.insert(b.end(), {"-o", (dir / "b.o").string()});
+    ASSERT_EQ(obj::pack(a).exit_code, 0);
+    ASSERT_EQ(obj::pack(b).exit_code, 0);
+    EXPECT_EQ(read_bytes(dir / "a.o"), read_bytes(dir / "b.o")) << t;
+  }
+}
+
+TEST(ObjectStructure, StdinInputGivesTheSameObjectAsAFile) {
+  TempDir dir;
+  auto payload = pattern_bytes(300001, 3);
+  write_bytes(dir / "in.bin", payload);
+  for (const char* t : {"x86_64-linux-gnu", "powerpc-linux-gnu"}) {
+    ASSERT_EQ(obj::pack({(dir / "in.bin").string(), "-o", (dir / "file.o").string(), "--symbol",
+                         "blob", "--target", t})
+                  .exit_code,
+              0);
+    auto r = run({cli(), "pack", "-", "-o", (dir / "stdin.o").string(), "--symbol", "blob",
+                  "--target", t, "-q"},
+                 {}, std::string(payload.begin(), payload.end()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_bytes(dir / "stdin.o"), read_bytes(dir / "file.o")) << t;
+  }
+}
+
+TEST(ObjectStructure, ListTargetsPrintsEveryRow) {
+  auto r = run_ok({cli(), "pack", "--list-targets"});
+  for (const auto& t : all_targets()) EXPECT_NE(r.out.find(t.triple), std::string::npos);
+}
+
+TEST(ObjectStructure, MissingRequiredArgumentsAreUsageErrors) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  EXPECT_EQ(run({cli(), "pack", (dir / "in.bin").string(), "--symbol", "b"}).exit_code, 2);
+  EXPECT_EQ(run({cli(), "pack", (dir / "in.bin").string(), "-o", (dir / "a.o").string()}).exit_code,
+            2);
+  EXPECT_EQ(run({cli(), "pack", (dir / "in.bin").string(), "-o", (dir / "a.o").string(),
+                 "--symbol", "b", "--visibility", "public"})
+                .exit_code,
+            2);
+  EXPECT_FALSE(fs::exists(dir / "a.o"));
+}
+
+TEST(ObjectStructure, HelpExplainsEveryOptionWithAnExample) {
+  auto r = run_ok({cli(), "pack", "--help"});
+  for (const char* opt : {"--output", "--symbol", "--target", "--section", "--align",
+                          "--visibility", "--large", "--large-threshold", "--size-symbol",
+                          "--elf-flags", "--quiet", "--list-targets", "Example"}) {
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+  }
+}
+
+}  // namespace
+}  // namespace mblob::test
