@@ -99,6 +99,15 @@ TEST(ToolchainProcess, MissingProgramIsAnMblobError) {
   EXPECT_THROW(run_process({"/nonexistent/dir/cc"}), Error);
 }
 
+TEST(ToolchainProcess, MissingWorkingDirectoryIsNamedNotTheProgram) {
+  try {
+    run_process({"sh", "-c", "true"}, {.cwd = "/nonexistent/mblob-dir"});
+    FAIL() << "expected ProcessError";
+  } catch (const ProcessError& e) {
+    EXPECT_STREQ(e.what(), "sh: working directory /nonexistent/mblob-dir does not exist");
+  }
+}
+
 TEST(ToolchainProcess, ArgumentsPassLiterallyWithoutAShell) {
   const std::vector<std::string> args = {
       "a; touch pwned", "two words", "$(echo hi)", "`id`", "*", "'quoted'", "$HOME", ""};

@@ -232,6 +232,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   const std::string what = options.purpose.empty() ? tool : options.purpose + ": " + tool;
   if (argv.empty() || argv[0].empty()) throw ProcessError(what + ": no program given", result);
 
+  // posix_spawn reports a failed chdir with the same ENOENT as a missing program; tell them
+  // apart here so the message names the right thing.
+  if (std::error_code ec; !options.cwd.empty() && !fs::is_directory(options.cwd, ec)) {
+    throw ProcessError(what + ": working directory " + options.cwd.string() + " does not exist",
+                       result);
+  }
   install_forwarding_handlers();
 
   Pipe out, err;
@@ -276,8 +282,6 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
       if (argv[0].find('/') == std::string::npos) reason += " on PATH";
       reason += "; " + (options.install_hint.empty() ? std::string("install it or pass its path")
                                                      : options.install_hint);
-    } else if (rc == ENOTDIR && !options.cwd.empty()) {
-      reason = "working directory " + options.cwd.string() + " is not usable";
     } else {
       reason = errno_text(rc);
     }
