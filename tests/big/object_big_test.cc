@@ -1,0 +1,77 @@
+// Label "big": a payload over 4 GiB (a sparse input) makes a valid ELF64 object.
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "../object_tools.h"
+#include "mblob/object/elf.h"
+
+namespace mblob::test {
+namespace {
+
+using namespace mblob::elf;
+
+constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
+
+std::uint64_t free_bytes(const fs::path& dir) {
+  struct statvfs s{};
+  if (::statvfs(dir.c_str(), &s) != 0) return 0;
+  return static_cast<std::uint64_t>(s.f_bavail) * s.f_frsize;
+}
+
+TEST(ObjectBig, PayloadOver4GiBMakesAValidElf64Object) {
+  TempDir dir;
+  // The output is not sparse (the copy writes the zeros), so it needs the payload's size on
+  // disk; 12 GiB leaves room for the file system and for other tests.
+  if (free_bytes(dir.path()) < 12 * kGiB) {
+    GTEST_SKIP() << "SKIPPED: needs 12 GiB free in " << dir.path() << ", have "
+                 << free_bytes(dir.path()) / kGiB << " GiB";
+  }
+  const std::uint64_t size = 4 * kGiB + 4097;
+  fs::path in = dir / "big.bin", out = dir / "big.o";
+  // Sparse input with markers where 32-bit arithmetic would go wrong.
+  const std::pair<std::uint64_t, std::uint8_t> marks[] = {
+      {0, 0xa1}, {4 * kGiB - 1, 0xb2}, {4 * kGiB, 0xc3}, {size - 1, 0xd4}};
+  {
+    int fd = ::open(in.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
+    for (auto [off, v] : marks) ASSERT_EQ(::pwrite(fd, &v, 1, static_cast<off_t>(off)), 1);
+    ::close(fd);
+  }
+  auto r = obj::pack({in.string(), "-o", out.string(), "--symbol", "blob", "--target",
+                      "x86_64-linux-gnu", "--size-symbol"});
+  fs::remove(in);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  for (const auto& f : {obj::readelf(out.string()), obj::readobj(out.string())}) {
+    EXPECT_EQ(f.diagnostics, "");
+    EXPECT_EQ(f.elf_class, ELFCLASS64);
+    ASSERT_EQ(f.sections.size(), 6u);
+    const obj::Section& data = f.sections[1];
+    EXPECT_EQ(data.name, ".lrodata") << "over the default 1 GiB threshold";
+    EXPECT_EQ(data.flags, SHF_ALLOC | SHF_X86_64_LARGE);
+    EXPECT_EQ(data.size, size);
+    EXPECT_GT(f.shoff, size);
+    EXPECT_EQ(f.shoff + 6 * 64, fs::file_size(out));
+    ASSERT_NE(f.symbol("blob"), nullptr);
+    EXPECT_EQ(f.symbol("blob")->size, size);
+    ASSERT_NE(f.symbol("blob_size"), nullptr);
+    EXPECT_EQ(f.symbol("blob_size")->value, size);
+
+    int fd = ::open(out.c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    for (auto [off, v] : marks) {
+      std::uint8_t got = 0;
+      ASSERT_EQ(::pread(fd, &got, 1, static_cast<off_t>(data.offset + off)), 1);
+      EXPECT_EQ(got, v) << "payload byte at " << off;
+    }
+    ::close(fd);
+  }
+  fs::remove(out);
+}
+
+}  // namespace
+}  // namespace mblob::test
