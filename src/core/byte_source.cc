@@ -95,18 +95,30 @@ void ByteSource::write_to(int fd, const std::string& what, ProgressFn progress,
   }
 }
 
+void ByteSource::for_each_chunk(const std::function<void(ByteView)>& fn, std::size_t chunk) const {
+  auto emit = [&](ByteView v) {
+    for (std::size_t off = 0; off < v.size(); off += chunk) {
+      fn(v.sub(off, std::min(chunk, v.size() - off)));
+    }
+  };
+  for (const auto& p : pieces_) {
+    if (p.bytes) {
+      emit(ByteView(*p.bytes));
+      continue;
+    }
+    MappedFile m(p.file);
+    if (p.offset > m.bytes().size() || p.size > m.bytes().size() - p.offset) {
+      throw Error(p.file.string() + ": file shrank since it was added (expected " +
+                  std::to_string(p.offset + p.size) + " bytes)");
+    }
+    emit(m.bytes().sub(static_cast<std::size_t>(p.offset), static_cast<std::size_t>(p.size)));
+  }
+}
+
 std::vector<std::uint8_t> ByteSource::read_all() const {
   std::vector<std::uint8_t> out;
   out.reserve(static_cast<std::size_t>(size_));
-  for (const auto& p : pieces_) {
-    if (p.bytes) {
-      out.insert(out.end(), p.bytes->begin(), p.bytes->end());
-    } else {
-      MappedFile m(p.file);
-      ByteView v = m.bytes().sub(static_cast<std::size_t>(p.offset), static_cast<std::size_t>(p.size));
-      out.insert(out.end(), v.begin(), v.end());
-    }
-  }
+  for_each_chunk([&](ByteView v) { out.insert(out.end(), v.begin(), v.end()); });
   return out;
 }
 

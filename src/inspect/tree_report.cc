@@ -35,15 +35,15 @@ TreeReport TreeReport::from(const ParsedBlob& blob, const std::string& symbol) {
   return r;
 }
 
-nlohmann::json TreeReport::to_json() const {
-  nlohmann::json j;
-  j["format"] = format ? nlohmann::json(format_name(*format)) : nlohmann::json(nullptr);
-  j["symbol"] = format ? nlohmann::json(symbol) : nlohmann::json(nullptr);
+nlohmann::ordered_json TreeReport::to_json() const {
+  nlohmann::ordered_json j;
+  j["format"] = format ? nlohmann::ordered_json(format_name(*format)) : nlohmann::ordered_json(nullptr);
+  j["symbol"] = format ? nlohmann::ordered_json(symbol) : nlohmann::ordered_json(nullptr);
   j["blob_bytes"] = blob_bytes;
-  j["modules"] = nlohmann::json::array();
+  j["modules"] = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < modules.size(); ++i) {
     const auto& m = modules[i];
-    nlohmann::json e;
+    nlohmann::ordered_json e;
     e["index"] = i;
     e["kind"] = m.kind;
     if (!m.is_lib) {

@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "mblob/core/error.h"
+#include "mblob/toolchain/process.h"
 
 namespace mblob::cli {
 
@@ -46,6 +47,10 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     return selected();
+  } catch (const mblob::ProcessError& e) {
+    // One line first, then what the tool said (its command line and stderr).
+    fmt::print(stderr, "mblob: error: {}\n{}\n", e.what(), e.details());
+    return kExitError;
   } catch (const mblob::Error& e) {
     fmt::print(stderr, "mblob: error: {}\n", e.what());
     return kExitError;

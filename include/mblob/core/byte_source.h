@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ class ByteSource {
   // `progress(ctx, bytes_done)` is called as bytes go out.
   void write_to(int fd, const std::string& what, ProgressFn progress = nullptr,
                 void* progress_ctx = nullptr) const;
+  // Calls fn with the bytes in order, in chunks of at most `chunk` bytes (files are mapped
+  // piece by piece, never read whole).
+  void for_each_chunk(const std::function<void(ByteView)>& fn,
+                      std::size_t chunk = std::size_t{8} << 20) const;
   // Reads everything into memory (for tests and small sources).
   std::vector<std::uint8_t> read_all() const;
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -12,14 +13,17 @@ namespace mblob {
 
 struct ModuleTree {
   struct Node {
-    std::string kind;       // e.g. "cuda", "params"; ignored for host nodes
+    std::string kind{};     // e.g. "cuda", "params"; ignored for host nodes
     bool host = false;      // host code (TVM's "llvm"/"c" modules): merged into the "_lib" entry
-    ByteSource payload;     // the module's serialized bytes (not read until written)
-    std::vector<std::size_t> imports;  // indices into nodes, in import order
+    ByteSource payload{};   // the module's serialized bytes (not read until written)
+    std::vector<std::size_t> imports{};  // indices into nodes, in import order
     // Legacy layout only: true when `payload` is already the module's own TVM stream (what its
     // TVM loader consumes), written verbatim. By default mblob writes a legacy payload as one
     // length-prefixed field, so that any reader can walk past it (docs/format.md).
     bool legacy_raw = false;
+    // Host nodes only: sources (.c .cc .S ...) to compile and objects/archives to link into the
+    // library (export_library uses them; the blob does not).
+    std::vector<std::filesystem::path> host_inputs{};
   };
   std::vector<Node> nodes;  // nodes[0] is the root
 

@@ -32,7 +32,7 @@ struct TreeReport {
   static TreeReport from(const LoadedTree& tree);
   static TreeReport from(const ParsedBlob& blob, const std::string& symbol);
 
-  nlohmann::json to_json() const;
+  nlohmann::ordered_json to_json() const;
   // Indented tree, one module per line, shared imports marked instead of repeated.
   std::string to_text(const std::string& source) const;
 };

@@ -1,0 +1,65 @@
+// export_library: a module tree to one loadable library (or a static archive for system-lib
+// builds): serialize -> pack -> compile host code -> link, with an atomic output.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "mblob/format/module_tree.h"
+#include "mblob/pack/packer.h"
+#include "mblob/toolchain/toolchain.h"
+
+namespace mblob {
+
+struct ExportOptions {
+  Format format = Format::ffi;
+  std::string symbol;         // blob symbol base name; "" = the layout's current name
+  std::string target;         // triple; "" = this machine
+  std::string packer = kDefaultPacker;
+  PackFn fpack_imports;       // when set, used instead of `packer` (TVM's hook)
+  PackSettings pack;          // per-packer knobs
+  bool system_lib = false;    // a static archive registering its blob at start-up
+  std::string prefix;         // symbol prefix; needs system_lib (as in TVM)
+  ToolchainOverrides toolchain;
+  std::filesystem::path workspace;  // "" = a temporary directory, removed afterwards
+  bool quiet = false;         // no progress on stderr
+  // Receives warnings (e.g. empty ffi payloads). Default: stderr.
+  std::function<void(const std::string&)> warn;
+};
+
+struct ExportPhase {
+  std::string name;  // "serialize", "pack", "compile", "link"
+  std::chrono::nanoseconds elapsed{0};
+};
+
+struct ExportReport {
+  std::filesystem::path output;
+  std::string packer;
+  std::string symbol;
+  std::uint64_t blob_bytes = 0;
+  std::uint64_t output_bytes = 0;
+  std::size_t modules = 0;  // blob entries
+  std::vector<ExportPhase> phases;
+  std::vector<ToolStep> tool_steps;
+  std::string summary() const;  // one line
+};
+
+ExportReport export_library(const ModuleTree& tree, const std::filesystem::path& out,
+                            const ExportOptions& options = {});
+
+// The manifest `mblob export` reads (JSON; paths relative to the manifest's directory; the
+// first module is the root):
+//   {"format":"ffi",
+//    "modules":[{"name":"host","kind":"host","sources":["k.c"],"objects":[],"imports":["gpu","w"]},
+//               {"name":"gpu","kind":"cuda","payload":"k.ptx","imports":[]},
+//               {"name":"w","kind":"params","payload":"w.bin"}]}
+// Modules of kind "host" are host code (merged into "_lib"). "format" is optional.
+struct Manifest {
+  ModuleTree tree;
+  std::optional<Format> format;
+};
+Manifest read_manifest(const std::filesystem::path& path);
+
+}  // namespace mblob

@@ -1,0 +1,171 @@
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "mblob/core/progress.h"
+#include "mblob/export/export.h"
+#include "mblob/format/writer.h"
+
+namespace mblob {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// The export's working directory: the user's (kept), or a fresh temporary one (removed).
+class Workspace {
+ public:
+  explicit Workspace(const fs::path& requested) {
+    if (!requested.empty()) {
+      std::error_code ec;
+      fs::create_directories(requested, ec);
+      if (ec) throw Error("cannot create workspace " + requested.string() + ": " + ec.message());
+      path_ = requested;
+      return;
+    }
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/mblob-export-XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (::mkdtemp(buf.data()) == nullptr) throw_errno("cannot create a temporary workspace");
+    path_ = buf.data();
+    owned_ = true;
+  }
+  ~Workspace() {
+    if (owned_) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+    }
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+  bool owned_ = false;
+};
+
+bool is_source(const fs::path& p) {
+  static const char* exts[] = {".c", ".cc", ".cpp", ".cxx", ".C", ".S", ".s"};
+  std::string e = p.extension().string();
+  for (const char* x : exts) {
+    if (e == x) return true;
+  }
+  return false;
+}
+
+std::string seconds(std::chrono::nanoseconds ns) {
+  return fmt::format("{:.2f}s", std::chrono::duration<double>(ns).count());
+}
+
+}  // namespace
+
+std::string ExportReport::summary() const {
+  std::string phases_text;
+  for (const auto& p : phases) {
+    phases_text += (phases_text.empty() ? "" : ", ") + p.name + " " + seconds(p.elapsed);
+  }
+  return fmt::format("exported {}: {} modules, blob {} ({} bytes), packer {}, output {}; {}",
+                     output.string(), modules, human_bytes(blob_bytes), blob_bytes, packer,
+                     human_bytes(output_bytes), phases_text);
+}
+
+ExportReport export_library(const ModuleTree& tree, const fs::path& out,
+                            const ExportOptions& options) {
+  if (!options.prefix.empty() && !options.system_lib) {
+    throw Error("a symbol prefix is only used by system-lib builds: add --system-lib (TVM "
+                "refuses a prefix without it too)");
+  }
+  const Target& target = options.target.empty() ? host_target() : find_target(options.target);
+  Toolchain toolchain = Toolchain::for_triple(options.target, options.toolchain);
+  toolchain.check_available();
+  std::string packer_name = options.fpack_imports ? "callback" : options.packer;
+  PackFn pack = options.fpack_imports ? options.fpack_imports : find_packer(options.packer).fn;
+
+  ExportReport report;
+  report.output = out;
+  report.packer = packer_name;
+  Workspace ws(options.workspace);
+
+  auto phase = [&](const std::string& name, auto&& fn) {
+    auto t0 = Clock::now();
+    fn();
+    report.phases.push_back({name, Clock::now() - t0});
+  };
+
+  ByteSource blob;
+  phase("serialize", [&] {
+    SerializeOptions so;
+    so.format = options.format;
+    so.warn = options.warn;
+    blob = serialize(tree, so);
+    report.modules = flatten(tree).groups.size();
+  });
+  report.blob_bytes = blob.size();
+  std::string base = options.symbol.empty() ? default_blob_symbol(options.format) : options.symbol;
+  report.symbol = options.prefix + base;
+
+  std::vector<fs::path> packed;
+  phase("pack", [&] {
+    PackRequest req;
+    req.blob = &blob;
+    req.symbol = report.symbol;
+    req.prefix = options.prefix;
+    req.format = options.format;
+    req.target = &target;
+    req.triple = options.target.empty() ? std::string(host_triple()) : options.target;
+    req.toolchain = &toolchain;
+    req.system_lib = options.system_lib;
+    req.workspace = ws.path();
+    req.settings = options.pack;
+    req.settings.progress = !options.quiet;
+    packed = run_packer(packer_name, pack, req);
+  });
+
+  std::vector<fs::path> link_inputs;
+  phase("compile", [&] {
+    int n = 0;
+    auto add = [&](const fs::path& f, const std::string& tag) {
+      if (!is_source(f)) {
+        link_inputs.push_back(f);
+        return;
+      }
+      fs::path obj = ws.path() / fmt::format("{}{}_{}.o", tag, n++, f.stem().string());
+      report.tool_steps.push_back(toolchain.compile(f, obj));
+      link_inputs.push_back(obj);
+    };
+    for (const auto& f : packed) add(f, "pack");
+    if (options.system_lib) {
+      // Registration at start-up, whatever the packer: the format's registration function.
+      const char* reg = options.format == Format::ffi ? symbols::kFfiRegister
+                                                      : symbols::kLegacyRegister;
+      fs::path src = ws.path() / "mblob_register.c";
+      std::string text = fmt::format(
+          "/* Generated by mblob: registers the blob of a system-lib build at start-up. */\n"
+          "extern int {0}(const char* name, void* ptr);\n"
+          "extern const unsigned char {1}[];\n"
+          "__attribute__((constructor)) static void mblob_register_{1}(void) {{\n"
+          "  {0}(\"{1}\", (void*){1});\n}}\n",
+          reg, report.symbol);
+      write_file_atomic(src, ByteView(std::string_view(text)));
+      add(src, "reg");
+    }
+    for (const auto& node : tree.nodes) {
+      if (!node.host) continue;
+      for (const auto& f : node.host_inputs) add(f, "host");
+    }
+  });
+
+  phase("link", [&] {
+    report.tool_steps.push_back(options.system_lib ? toolchain.archive(link_inputs, out)
+                                                   : toolchain.link_shared(link_inputs, out));
+  });
+  std::error_code ec;
+  report.output_bytes = fs::file_size(out, ec);
+  return report;
+}
+
+}  // namespace mblob

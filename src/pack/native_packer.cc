@@ -1,0 +1,27 @@
+// Packer "native": mblob's own object writer. No compiler, assembler or objcopy is involved.
+#include "builtin.h"
+
+namespace mblob::packers {
+
+std::vector<std::filesystem::path> native(const PackRequest& r) {
+  if (r.target->container != Container::elf) {
+    throw Error(std::string("the native packer writes ELF objects; ") +
+                std::string(container_name(r.target->container)) + " (" +
+                std::string(r.target->triple) +
+                ") is not written natively yet: use --packer c-hex or asm-incbin");
+  }
+  ObjectSpec spec;
+  spec.symbol = r.symbol;
+  spec.target = r.target;
+  spec.section = r.settings.section;
+  spec.align = r.settings.align;
+  spec.visibility = r.settings.visibility;
+  spec.large_threshold = r.settings.large_threshold;
+  auto out = r.workspace / "devc.o";
+  WriteOptions options;
+  options.progress = r.settings.progress;
+  write_object(spec, *r.blob, out, options);
+  return {out};
+}
+
+}  // namespace mblob::packers

@@ -1,0 +1,52 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "mblob/core/file.h"
+
+namespace mblob {
+
+const std::filesystem::path& PackRequest::blob_file() const {
+  if (blob_file_.empty()) {
+    auto path = workspace / "imports.bin";
+    AtomicFile out(path);
+    blob->write_to(out.fd(), path.string());
+    out.commit();
+    blob_file_ = path;
+  }
+  return blob_file_;
+}
+
+const std::vector<PackerInfo>& builtin_packers() {
+  static const std::vector<PackerInfo> table = {
+      {"native", "write the object file directly (ELF, any target in the table); no toolchain",
+       packers::native},
+      {"c-hex", "TVM's C packer: a C array, one 0xNN per byte, compiled by the target's C compiler",
+       packers::c_hex},
+  };
+  return table;
+}
+
+const PackerInfo& find_packer(const std::string& name) {
+  for (const auto& p : builtin_packers()) {
+    if (p.name == name) return p;
+  }
+  std::string known;
+  for (const auto& p : builtin_packers()) known += (known.empty() ? "" : ", ") + p.name;
+  throw Error("unknown packer \"" + name + "\" (known packers: " + known + ")");
+}
+
+std::vector<std::filesystem::path> run_packer(const std::string& name, const PackFn& fn,
+                                              const PackRequest& request) {
+  std::vector<std::filesystem::path> files = fn(request);
+  if (files.empty()) throw Error("packer " + name + " returned no file to link");
+  for (const auto& f : files) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(f, ec)) {
+      throw Error("packer " + name + " returned " + f.string() + ", which does not exist");
+    }
+  }
+  return files;
+}
+
+}  // namespace mblob

@@ -1,0 +1,115 @@
+// mblob export: a manifest (module tree + host code) to one loadable library.
+#include <fmt/core.h>
+
+#include "command.h"
+#include "mblob/export/export.h"
+
+namespace mblob::cli {
+namespace {
+
+struct ExportArgs {
+  std::string manifest;
+  std::string output;
+  std::string target;
+  std::string packer = kDefaultPacker;
+  std::string format;
+  bool system_lib = false;
+  std::string prefix;
+  std::string cc;
+  std::string linker;
+  std::string workspace;
+  std::string objcopy = "objcopy";
+  std::string pack_command;
+  std::string symbol;
+  std::uint64_t align = 16;
+  bool quiet = false;
+};
+
+int run_export(const ExportArgs& a) {
+  Manifest m = read_manifest(a.manifest);
+  ExportOptions o;
+  if (!a.format.empty()) {
+    auto f = parse_format(a.format);
+    if (!f) throw Error("--format must be ffi or legacy, not \"" + a.format + "\"");
+    o.format = *f;
+  } else if (m.format) {
+    o.format = *m.format;
+  }
+  o.symbol = a.symbol;
+  o.target = a.target;
+  o.packer = a.packer;
+  o.system_lib = a.system_lib;
+  o.prefix = a.prefix;
+  o.toolchain.cc = a.cc;
+  o.toolchain.linker = a.linker;
+  o.workspace = a.workspace;
+  o.pack.objcopy = a.objcopy;
+  o.pack.command = a.pack_command;
+  o.pack.align = a.align;
+  o.quiet = a.quiet;
+  ExportReport r = export_library(m.tree, a.output, o);
+  if (!a.quiet) fmt::print(stderr, "{}\n", r.summary());
+  return kExitOk;
+}
+
+const Command kExport(30, [](CLI::App& app, Action& selected) {
+  auto a = std::make_shared<ExportArgs>();
+  auto* sub = app.add_subcommand("export", "Export a module tree (JSON manifest) to a shared "
+                                           "library (or a static archive with --system-lib).");
+  sub->description(
+      "Export a module tree to one library: serialize the imported modules into a blob (TVM's\n"
+      "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
+      "host code and link everything with the target's toolchain. The output is written\n"
+      "atomically: a failure leaves the previous file, or none.\n\n"
+      "Manifest (JSON; paths relative to it; the first module is the root; kind \"host\" marks\n"
+      "host code, merged into the \"_lib\" entry):\n"
+      "  {\"format\": \"ffi\",\n"
+      "   \"modules\": [\n"
+      "     {\"name\": \"host\", \"kind\": \"host\", \"sources\": [\"k.c\"], \"objects\": [],\n"
+      "      \"imports\": [\"gpu\", \"w\"]},\n"
+      "     {\"name\": \"gpu\", \"kind\": \"cuda\", \"payload\": \"k.ptx\", \"imports\": []},\n"
+      "     {\"name\": \"w\", \"kind\": \"params\", \"payload\": \"w.bin\"}]}\n\n"
+      "Examples:\n"
+      "  mblob export model.json -o model.so\n"
+      "  mblob export model.json -o model.so --target aarch64-linux-gnu\n"
+      "  mblob export model.json -o libmodel.a --system-lib --prefix llama_\n"
+      "  mblob export model.json -o model.so --packer c-hex      # TVM's C array, for comparison");
+  sub->add_option("MANIFEST", a->manifest, "JSON manifest describing the module tree")->required();
+  sub->add_option("-o,--output", a->output, "Library to write (.so, .dll, or .a with --system-lib)")
+      ->required();
+  sub->add_option("--target", a->target,
+                  "Target triple (default: this machine); selects the object writer's target and "
+                  "the toolchain preset, e.g. aarch64-linux-gnu, riscv64-linux-gnu, "
+                  "x86_64-w64-mingw32, hexagon-unknown-elf");
+  std::string packers;
+  for (const auto& p : builtin_packers()) packers += "\n  " + p.name + ": " + p.description;
+  sub->add_option("--packer", a->packer, "How the blob becomes a linkable file:" + packers)
+      ->default_str(kDefaultPacker);
+  sub->add_option("--format", a->format,
+                  "Blob layout: ffi (current TVM, default) or legacy (TVM <= 0.2x, symbol "
+                  "__tvm_dev_mblob); overrides the manifest's \"format\"");
+  sub->add_option("--symbol", a->symbol,
+                  "Blob symbol base name (default: __tvm_ffi__library_bin for ffi, "
+                  "__tvm_dev_mblob for legacy; e.g. __tvm_ffi_library_bin for older tvm-ffi)");
+  sub->add_flag("--system-lib", a->system_lib,
+                "Build a static archive whose blob registers itself at start-up (link it with "
+                "--whole-archive); load it with mblob::system_lib(prefix)");
+  sub->add_option("--prefix", a->prefix, "Symbol prefix for system-lib builds (needs --system-lib)");
+  sub->add_option("--cc", a->cc, "Compiler driver to use instead of the preset's");
+  sub->add_option("--linker", a->linker, "Linker: bfd, gold, lld or mold (as -fuse-ld=)");
+  sub->add_option("--workspace", a->workspace,
+                  "Keep intermediate files in this directory (default: a temporary directory, "
+                  "removed afterwards)");
+  sub->add_option("--objcopy", a->objcopy, "objcopy program for --packer objcopy (GNU or llvm)")
+      ->default_str("objcopy");
+  sub->add_option("--pack-command", a->pack_command,
+                  "Command template for --packer command, run without a shell; placeholders "
+                  "{blob} {symbol} {output} {target} {workspace} {format}");
+  sub->add_option("--align", a->align, "Alignment of the blob symbol in bytes (power of two)")
+      ->default_str("16");
+  sub->add_flag("-q,--quiet", a->quiet, "No progress and no summary line on stderr");
+  sub->callback([a, &selected] { selected = [a] { return run_export(*a); }; });
+});
+
+}  // namespace
+}  // namespace mblob::cli
