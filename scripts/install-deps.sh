@@ -20,8 +20,8 @@ PACKAGES=(
   libc6-dev-arm64-cross libc6-dev-riscv64-cross
   binutils-powerpc64-linux-gnu binutils-s390x-linux-gnu binutils-mips-linux-gnu
   gcc-mingw-w64-x86-64
-  # benchmarks
-  time hyperfine
+  # benchmarks, and the demo's independent hash check (xxhsum)
+  time hyperfine xxhash
 )
 
 missing=()
