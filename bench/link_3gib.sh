@@ -56,7 +56,7 @@ C
 sed -i '1i #include <stdlib.h>' "$work/check.c"
 gcc -O1 -o "$work/check" "$work/check.c" -ldl || exit 1
 
-echo "3 GiB link check: $gib GiB blob, $(nproc) cores, $(stat -f -c %T "$work"), $(gcc --version | head -1)"
+echo "3 GiB link check: $gib GiB blob, $(nproc) cores, $(findmnt -n -o FSTYPE -T "$work" 2>/dev/null || stat -f -c %T "$work"), $(gcc --version | head -1)"
 echo
 echo "| section | linker | link | wall (s) | peak RSS (MiB) | dlopen check |"
 echo "|---|---|---|---|---|---|"

@@ -24,7 +24,7 @@ timebin=/usr/bin/time
 [ -x "$mblob" ] || { echo "pack_vs_cp: $mblob is not built" >&2; exit 1; }
 [ -x "$timebin" ] || { echo "pack_vs_cp: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 mkdir -p "$work"
-fstype=$(stat -f -c %T "$work")
+fstype=$(findmnt -n -o FSTYPE -T "$work" 2>/dev/null || stat -f -c %T "$work")
 
 # One timed run: prints "<wall seconds> <peak RSS KiB>".
 measure() {

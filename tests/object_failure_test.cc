@@ -1,8 +1,7 @@
 // Failures: one clear line on stderr, exit 1, no temporary file left, the previous output intact.
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -28,8 +27,8 @@ void expect_clean_failure(const RunResult& r, const fs::path& out, const std::st
 TEST(ObjectFailure, MissingInputIsAnErrorAndKeepsThePreviousOutput) {
   TempDir dir;
   write_text(dir / "out.o", kPrevious);
-  auto r = obj::pack({(dir / "nope.bin").string(), "-o", (dir / "out.o").string(), "--symbol",
-                      "blob"});
+  auto r =
+      obj::pack({(dir / "nope.bin").string(), "-o", (dir / "out.o").string(), "--symbol", "blob"});
   expect_clean_failure(r, dir / "out.o", "nope.bin");
   EXPECT_NE(r.err.find("No such file"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(dir / "out.o"));
@@ -40,16 +39,16 @@ TEST(ObjectFailure, UnwritableOutputDirectoryIsAnError) {
   fs::create_directory(dir / "ro");
   write_bytes(dir / "in.bin", pattern_bytes(1000));
   write_text(dir / "ro" / "out.o", kPrevious);
-  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read |
-                                  fs::perms::group_exec | fs::perms::others_read |
-                                  fs::perms::others_exec);
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
   fs::permissions(dir / "in.bin", fs::perms::owner_read | fs::perms::owner_write |
                                       fs::perms::group_read | fs::perms::others_read);
   fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec |
                                   fs::perms::group_read | fs::perms::group_exec |
                                   fs::perms::others_read | fs::perms::others_exec);
-  std::vector<std::string> argv = {cli(), "pack", (dir / "in.bin").string(), "-o",
-                                   (dir / "ro" / "out.o").string(), "--symbol", "blob", "-q"};
+  std::vector<std::string> argv = {
+      cli(),  "pack", (dir / "in.bin").string(), "-o", (dir / "ro" / "out.o").string(), "--symbol",
+      "blob", "-q"};
   if (::geteuid() == 0) {
     // root writes anywhere; drop to nobody so the directory's mode applies.
     MBLOB_REQUIRE_TOOL(setpriv, "setpriv");
@@ -102,8 +101,8 @@ TEST(ObjectFailure, Elf32RefusesAPayloadOver4GiB) {
   fs::path big = sparse_over_4gib(dir);
   write_text(dir / "out.o", kPrevious);
   for (const char* t : {"i686-linux-gnu", "hexagon-unknown-elf", "mips-linux-gnu"}) {
-    auto r = obj::pack({big.string(), "-o", (dir / "out.o").string(), "--symbol", "blob",
-                        "--target", t});
+    auto r = obj::pack(
+        {big.string(), "-o", (dir / "out.o").string(), "--symbol", "blob", "--target", t});
     expect_clean_failure(r, dir / "out.o", "does not fit an ELF32 object");
     EXPECT_NE(r.err.find(t), std::string::npos) << r.err;
   }
@@ -112,7 +111,8 @@ TEST(ObjectFailure, Elf32RefusesAPayloadOver4GiB) {
 TEST(ObjectFailure, Elf32RefusesAnOver4GiBStdinBeforeCopyingIt) {
   TempDir dir;
   fs::path big = sparse_over_4gib(dir);
-  auto r = run({"sh", "-c", "exec \"$0\" pack - -o \"$1\" --symbol blob --target i686-linux-gnu -q < \"$2\"",
+  auto r = run({"sh", "-c",
+                "exec \"$0\" pack - -o \"$1\" --symbol blob --target i686-linux-gnu -q < \"$2\"",
                 cli(), (dir / "out.o").string(), big.string()});
   expect_clean_failure(r, dir / "out.o", "does not fit an ELF32 object");
   EXPECT_FALSE(fs::exists(dir / "out.o"));

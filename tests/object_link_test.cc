@@ -65,16 +65,16 @@ INSTANTIATE_TEST_SUITE_P(Linkers, ObjectHostLink,
 TEST(ObjectLink, LargeThresholdIsStrictlyGreaterThan) {
   TempDir dir;
   write_bytes(dir / "in.bin", pattern_bytes(4096));
-  pack_ok({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
-           "--target", "x86_64-linux-gnu", "--large-threshold", "4K"});
+  pack_ok({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob", "--target",
+           "x86_64-linux-gnu", "--large-threshold", "4K"});
   EXPECT_EQ(obj::readobj((dir / "a.o").string()).sections.at(1).name, ".rodata");
 }
 
 TEST(ObjectLink, LargeFlagForcesLrodataForASmallBlob) {
   TempDir dir;
   write_bytes(dir / "in.bin", pattern_bytes(10));
-  pack_ok({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
-           "--target", "x86_64-linux-gnu", "--large"});
+  pack_ok({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob", "--target",
+           "x86_64-linux-gnu", "--large"});
   auto f = obj::readobj((dir / "a.o").string());
   EXPECT_EQ(f.sections.at(1).name, ".lrodata");
   EXPECT_EQ(f.sections.at(1).flags, SHF_ALLOC | SHF_X86_64_LARGE);

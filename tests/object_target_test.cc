@@ -22,12 +22,13 @@ TEST(ObjectTarget, EveryRowHasAUniqueNormalizedName) {
 
 TEST(ObjectTarget, TableCoversTheIssueTargets) {
   for (const char* t :
-       {"x86_64-linux-gnu", "i686-linux-gnu", "aarch64-linux-gnu", "aarch64_be-linux-gnu",
-        "arm-linux-gnueabi", "arm-linux-gnueabihf", "riscv64-linux-gnu", "riscv64-linux-gnu:lp64",
-        "riscv64-linux-gnu:lp64f", "riscv32-unknown-elf", "powerpc64le-linux-gnu",
-        "powerpc64-linux-gnu", "powerpc-linux-gnu", "s390x-linux-gnu", "mips-linux-gnu",
-        "mipsel-linux-gnu", "mips64el-linux-gnuabi64", "loongarch64-linux-gnu",
-        "sparc64-linux-gnu", "hexagon-unknown-elf", "hexagon-unknown-elf:v68",
+       {"x86_64-linux-gnu",        "i686-linux-gnu",          "aarch64-linux-gnu",
+        "aarch64_be-linux-gnu",    "arm-linux-gnueabi",       "arm-linux-gnueabihf",
+        "riscv64-linux-gnu",       "riscv64-linux-gnu:lp64",  "riscv64-linux-gnu:lp64f",
+        "riscv32-unknown-elf",     "powerpc64le-linux-gnu",   "powerpc64-linux-gnu",
+        "powerpc-linux-gnu",       "s390x-linux-gnu",         "mips-linux-gnu",
+        "mipsel-linux-gnu",        "mips64el-linux-gnuabi64", "loongarch64-linux-gnu",
+        "sparc64-linux-gnu",       "hexagon-unknown-elf",     "hexagon-unknown-elf:v68",
         "hexagon-unknown-elf:v69", "hexagon-unknown-elf:v73"}) {
     EXPECT_NE(lookup_target(t), nullptr) << t;
   }

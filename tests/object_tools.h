@@ -118,8 +118,11 @@ inline Facts readelf(const std::string& file, const std::string& tool = "readelf
         s.name = w[i++];
       }
       const std::string& type = w[i++];
-      s.type = type == "NULL" ? 0 : type == "PROGBITS" ? 1 : type == "SYMTAB" ? 2
-               : type == "STRTAB" ? 3 : 99;
+      s.type = type == "NULL"       ? 0
+               : type == "PROGBITS" ? 1
+               : type == "SYMTAB"   ? 2
+               : type == "STRTAB"   ? 3
+                                    : 99;
       s.address = std::stoull(w[i++], nullptr, 16);
       s.offset = std::stoull(w[i++], nullptr, 16);
       s.size = std::stoull(w[i++], nullptr, 16);
@@ -143,8 +146,11 @@ inline Facts readelf(const std::string& file, const std::string& tool = "readelf
       s.size = num(w[2]);
       s.type = w[3] == "NOTYPE" ? 0 : w[3] == "OBJECT" ? 1 : w[3] == "FUNC" ? 2 : 99;
       s.bind = w[4] == "LOCAL" ? 0 : w[4] == "GLOBAL" ? 1 : w[4] == "WEAK" ? 2 : 99;
-      s.vis = w[5] == "DEFAULT" ? 0 : w[5] == "INTERNAL" ? 1 : w[5] == "HIDDEN" ? 2
-              : w[5] == "PROTECTED" ? 3 : 99;
+      s.vis = w[5] == "DEFAULT"     ? 0
+              : w[5] == "INTERNAL"  ? 1
+              : w[5] == "HIDDEN"    ? 2
+              : w[5] == "PROTECTED" ? 3
+                                    : 99;
       s.shndx = w[6] == "UND" ? 0 : w[6] == "ABS" ? 0xfff1 : num(w[6]);
       s.name = w.size() > 7 ? w[7] : "";
       f.symbols.push_back(s);

@@ -47,6 +47,8 @@ constexpr std::array kTargets = {
   Target{"hexagon-unknown-elf:v68",   Container::elf, false, LE, EM_QDSP6,     EF_HEXAGON_MACH_V68,                      ".rodata", "",         0,                "", "Hexagon v68"},
   Target{"hexagon-unknown-elf:v69",   Container::elf, false, LE, EM_QDSP6,     EF_HEXAGON_MACH_V69,                      ".rodata", "",         0,                "", "Hexagon v69"},
   Target{"hexagon-unknown-elf:v73",   Container::elf, false, LE, EM_QDSP6,     EF_HEXAGON_MACH_V73,                      ".rodata", "",         0,                "", "Hexagon v73"},
+  // COFF: known so that exports for Windows can pick their toolchain; no native writer yet.
+  Target{"x86_64-w64-mingw32",        Container::coff, true, LE, 0x8664 /* IMAGE_FILE_MACHINE_AMD64 */, 0,              ".rdata",  "",         0,                "", "Windows x64 (MinGW), COFF: not written natively yet; export with --packer c-hex or asm-incbin"},
 };
 // clang-format on
 
@@ -56,14 +58,18 @@ struct Alias {
   std::string_view to;
 };
 constexpr Alias kArchAliases[] = {
-    {"amd64", "x86_64"},        {"x86-64", "x86_64"},         {"i386", "i686"},
-    {"i486", "i686"},           {"i586", "i686"},             {"x86", "i686"},
-    {"arm64", "aarch64"},       {"arm64_be", "aarch64_be"},   {"armv5te", "arm"},
-    {"armv6", "arm"},           {"armv7", "arm"},             {"armv7a", "arm"},
-    {"armv7l", "arm"},          {"armel", "arm"},             {"ppc64le", "powerpc64le"},
-    {"powerpc64el", "powerpc64le"}, {"ppc64el", "powerpc64le"}, {"ppc64", "powerpc64"},
-    {"ppc", "powerpc"},         {"powerpc32", "powerpc"},     {"riscv64gc", "riscv64"},
-    {"riscv32imac", "riscv32"}, {"sparcv9", "sparc64"},       {"qdsp6", "hexagon"},
+    {"amd64", "x86_64"},        {"x86-64", "x86_64"},
+    {"i386", "i686"},           {"i486", "i686"},
+    {"i586", "i686"},           {"x86", "i686"},
+    {"arm64", "aarch64"},       {"arm64_be", "aarch64_be"},
+    {"armv5te", "arm"},         {"armv6", "arm"},
+    {"armv7", "arm"},           {"armv7a", "arm"},
+    {"armv7l", "arm"},          {"armel", "arm"},
+    {"ppc64le", "powerpc64le"}, {"powerpc64el", "powerpc64le"},
+    {"ppc64el", "powerpc64le"}, {"ppc64", "powerpc64"},
+    {"ppc", "powerpc"},         {"powerpc32", "powerpc"},
+    {"riscv64gc", "riscv64"},   {"riscv32imac", "riscv32"},
+    {"sparcv9", "sparc64"},     {"qdsp6", "hexagon"},
 };
 
 // Vendor fields that do not change the target.
@@ -95,9 +101,12 @@ std::span<const Target> all_targets() { return kTargets; }
 
 std::string_view container_name(Container c) {
   switch (c) {
-    case Container::elf: return "ELF";
-    case Container::macho: return "Mach-O";
-    case Container::coff: return "COFF";
+    case Container::elf:
+      return "ELF";
+    case Container::macho:
+      return "Mach-O";
+    case Container::coff:
+      return "COFF";
   }
   return "?";
 }

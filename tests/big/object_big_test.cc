@@ -1,9 +1,8 @@
 // Label "big": a payload over 4 GiB (a sparse input) makes a valid ELF64 object.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "../object_tools.h"
 #include "mblob/object/elf.h"
@@ -16,7 +15,7 @@ using namespace mblob::elf;
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 
 std::uint64_t free_bytes(const fs::path& dir) {
-  struct statvfs s{};
+  struct statvfs s {};
   if (::statvfs(dir.c_str(), &s) != 0) return 0;
   return static_cast<std::uint64_t>(s.f_bavail) * s.f_frsize;
 }

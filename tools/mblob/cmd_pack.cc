@@ -1,6 +1,6 @@
 // `mblob pack`: write a blob (any file, or stdin) as a relocatable object defining one symbol.
-#include <fmt/core.h>
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,9 +76,12 @@ int run_pack(const PackArgs& a) {
     return kExitOk;
   }
   std::string missing;
-  if (a.input.empty()) missing = "INPUT";
-  else if (a.output.empty()) missing = "--output";
-  else if (a.symbol.empty()) missing = "--symbol";
+  if (a.input.empty())
+    missing = "INPUT";
+  else if (a.output.empty())
+    missing = "--output";
+  else if (a.symbol.empty())
+    missing = "--symbol";
   if (!missing.empty()) {
     fmt::print(stderr, "mblob pack: {} is required\nRun with --help for more information.\n",
                missing);
@@ -111,7 +114,7 @@ int run_pack(const PackArgs& a) {
   WriteOptions options;
   options.progress = !a.quiet;
   ObjectInfo info;
-  struct stat st{};
+  struct stat st {};
   if (a.input == "-") {
     info = write_object_from_fd(spec, STDIN_FILENO, "<stdin>", a.output, options);
   } else if (::stat(a.input.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {

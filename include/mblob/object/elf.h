@@ -262,8 +262,8 @@ using WordValue = std::conditional_t<E::is_64, std::uint64_t, std::uint32_t>;
 
 // ---- e_ident
 inline constexpr std::uint8_t ELFMAG0 = 0x7f, ELFMAG1 = 'E', ELFMAG2 = 'L', ELFMAG3 = 'F';
-inline constexpr int EI_MAG0 = 0, EI_MAG1 = 1, EI_MAG2 = 2, EI_MAG3 = 3, EI_CLASS = 4,
-                     EI_DATA = 5, EI_VERSION = 6, EI_OSABI = 7, EI_ABIVERSION = 8, EI_NIDENT = 16;
+inline constexpr int EI_MAG0 = 0, EI_MAG1 = 1, EI_MAG2 = 2, EI_MAG3 = 3, EI_CLASS = 4, EI_DATA = 5,
+                     EI_VERSION = 6, EI_OSABI = 7, EI_ABIVERSION = 8, EI_NIDENT = 16;
 inline constexpr std::uint8_t ELFCLASS32 = 1, ELFCLASS64 = 2;
 inline constexpr std::uint8_t ELFDATA2LSB = 1, ELFDATA2MSB = 2;
 inline constexpr std::uint8_t EV_CURRENT = 1;
@@ -339,8 +339,7 @@ inline constexpr std::uint64_t SHF_X86_64_LARGE = 0x10000000;
 inline constexpr std::uint8_t STB_LOCAL = 0, STB_GLOBAL = 1, STB_WEAK = 2;
 inline constexpr std::uint8_t STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, STT_SECTION = 3,
                               STT_FILE = 4;
-inline constexpr std::uint8_t STV_DEFAULT = 0, STV_INTERNAL = 1, STV_HIDDEN = 2,
-                              STV_PROTECTED = 3;
+inline constexpr std::uint8_t STV_DEFAULT = 0, STV_INTERNAL = 1, STV_HIDDEN = 2, STV_PROTECTED = 3;
 constexpr std::uint8_t st_info(std::uint8_t bind, std::uint8_t type) {
   return static_cast<std::uint8_t>((bind << 4) | (type & 0xf));
 }

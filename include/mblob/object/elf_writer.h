@@ -6,7 +6,8 @@
 //
 //   offset 0            ELF header (52 or 64 bytes)
 //   data_offset         payload: the data section's bytes, copied file-to-file
-//                       (data_offset = header size rounded up to min(align, 4096))
+//                       (data_offset = header size rounded up to min(align, 4096); payloads
+//                       of 1 MiB or more start at 64 KiB, where in-kernel copies run fastest)
 //   after the payload   .symtab  null symbol, <symbol> [, <symbol>_size]
 //                       .strtab, .shstrtab
 //                       section headers: [0] null, [1] data (.rodata / .lrodata / --section),
@@ -43,7 +44,7 @@ struct ObjectSpec {
   // default threshold is TVM's LLVM packer's: more than 1 GiB.
   bool large = false;
   std::uint64_t large_threshold = std::uint64_t{1} << 30;
-  bool size_symbol = false;              // also define <symbol>_size = size (SHN_ABS)
+  bool size_symbol = false;                // also define <symbol>_size = size (SHN_ABS)
   std::optional<std::uint32_t> elf_flags;  // overrides the target's e_flags
 };
 
@@ -69,7 +70,6 @@ ObjectInfo write_object(const ObjectSpec& spec, const ByteSource& payload,
 // Same, from a stream of unknown length (a pipe, stdin): the payload is copied first and the
 // ELF header patched afterwards. `in_name` names the stream in errors ("<stdin>").
 ObjectInfo write_object_from_fd(const ObjectSpec& spec, int in_fd, const std::string& in_name,
-                                const std::filesystem::path& out,
-                                const WriteOptions& options = {});
+                                const std::filesystem::path& out, const WriteOptions& options = {});
 
 }  // namespace mblob

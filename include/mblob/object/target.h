@@ -23,17 +23,17 @@ namespace mblob {
 enum class Container { elf, macho, coff };
 
 struct Target {
-  std::string_view triple;       // canonical name, as listed by `mblob pack --list-targets`
+  std::string_view triple;  // canonical name, as listed by `mblob pack --list-targets`
   Container container;
-  bool is_64;                    // ELFCLASS64 (or the 64-bit form of the container)
+  bool is_64;  // ELFCLASS64 (or the 64-bit form of the container)
   Endian endian;
-  std::uint16_t machine;         // ELF e_machine
-  std::uint32_t flags;           // ELF e_flags a compiler emits for a plain data object
-  std::string_view section;      // default data section
+  std::uint16_t machine;           // ELF e_machine
+  std::uint32_t flags;             // ELF e_flags a compiler emits for a plain data object
+  std::string_view section;        // default data section
   std::string_view large_section;  // section for blobs past the large threshold; empty = none
-  std::uint64_t large_flags;     // extra sh_flags of the large section (SHF_X86_64_LARGE)
+  std::uint64_t large_flags;       // extra sh_flags of the large section (SHF_X86_64_LARGE)
   std::string_view symbol_prefix;  // prepended to C symbol names (Mach-O: "_"); none for ELF
-  std::string_view note;         // one line for --list-targets
+  std::string_view note;           // one line for --list-targets
 };
 
 // Every row, in table order.
