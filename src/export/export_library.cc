@@ -160,8 +160,12 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   });
 
   phase("link", [&] {
+    // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
+    // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
+    std::vector<std::string> flags;
+    if (target.container == Container::coff) flags.push_back("-Wl,--export-all-symbols");
     report.tool_steps.push_back(options.system_lib ? toolchain.archive(link_inputs, out)
-                                                   : toolchain.link_shared(link_inputs, out));
+                                                   : toolchain.link_shared(link_inputs, out, flags));
   });
   std::error_code ec;
   report.output_bytes = fs::file_size(out, ec);
