@@ -8,7 +8,7 @@
 #
 # usage: bench/export_packers.sh [path/to/mblob] [work-dir]
 #   RUNS=3 SIZES_MIB="16 256 1024" PACKERS="native asm-incbin objcopy command c-hex"
-#   CHEX_MAX_MIB=64: c-hex (TVM's C array) is skipped above this size: at ~5 bytes of C per blob
+#   CHEX_MAX_MIB=16: c-hex (TVM's C array) is skipped above this size: at ~5 bytes of C per blob
 #   byte its compile time and compiler memory grow past minutes and GiBs (see the table).
 set -euo pipefail
 
@@ -18,7 +18,7 @@ work=${2:-$root/bench/out/export}
 runs=${RUNS:-3}
 sizes=${SIZES_MIB:-16 256 1024}
 packers=${PACKERS:-native asm-incbin objcopy command c-hex}
-chex_max=${CHEX_MAX_MIB:-64}
+chex_max=${CHEX_MAX_MIB:-16}
 linkers=${LINKERS:-bfd gold lld mold}
 timebin=/usr/bin/time
 
