@@ -56,8 +56,8 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   auto a = std::make_shared<ExportArgs>();
   auto* sub = app.add_subcommand("export", "Export a module tree (JSON manifest) to a shared "
                                            "library (or a static archive with --system-lib).");
-  sub->description(
-      "Export a module tree to one library: serialize the imported modules into a blob (TVM's\n"
+  sub->footer(
+      "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
       "host code and link everything with the target's toolchain. The output is written\n"
       "atomically: a failure leaves the previous file, or none.\n\n"

@@ -33,9 +33,8 @@ const Command kLoad(50, [](CLI::App& app, Action& selected) {
   auto* sub = app.add_subcommand(
       "load",
       "Load a shared library through mblob's runtime (dlopen) and print its module tree.");
-  sub->description(
-      "Load a shared library through mblob's runtime and print its module tree.\n\n"
-      "The library is dlopen'ed (so it must be built for this machine: its constructors run);\n"
+  sub->footer(
+      "\nThe library is dlopen'ed (so it must be built for this machine: its constructors run);\n"
       "the blob symbol is looked up under __tvm_ffi__library_bin, __tvm_ffi_library_bin and\n"
       "__tvm_dev_mblob (with --prefix in front when given), checked, and parsed. Every module\n"
       "kind is shown (unknown kinds as opaque bytes), with its payload size and XXH3-64.\n\n"
