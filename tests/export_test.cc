@@ -207,10 +207,13 @@ int main() {
 )");
   auto exe = m.dir / "prog";
   fs::path runtime = MBLOB_RUNTIME_LIB;
-  test::run_ok({"g++", "-std=c++17", "-I", MBLOB_INCLUDE_DIR, (m.dir / "main.cc").string(),
-                "-Wl,--whole-archive", archive.string(), "-Wl,--no-whole-archive",
-                runtime.string(), "-Wl,-rpath," + runtime.parent_path().string(),
-                "-rdynamic", "-o", exe.string()});
+  std::vector<std::string> cmd = {"g++", "-std=c++17", "-I", MBLOB_INCLUDE_DIR,
+                                  (m.dir / "main.cc").string(), "-Wl,--whole-archive",
+                                  archive.string(), "-Wl,--no-whole-archive", runtime.string(),
+                                  "-Wl,-rpath," + runtime.parent_path().string(), "-rdynamic",
+                                  "-o", exe.string()};
+  if (MBLOB_SANITIZED) cmd.push_back("-fsanitize=address,undefined");  // the runtime under test is
+  test::run_ok(cmd);
   auto r = test::run({exe.string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "llama___tvm_ffi__library_bin 3 _lib:0 cuda:777 params:200001 add=42\n");
