@@ -57,7 +57,8 @@ Blob valid_ffi() {
 }
 
 TEST(ReaderRules, ValidFfiBlobParses) {
-  ParsedBlob p = parse_blob(valid_ffi().symbol(), Format::ffi, "t");
+  Bytes symbol = valid_ffi().symbol();  // the parsed views point into these bytes
+  ParsedBlob p = parse_blob(symbol, Format::ffi, "t");
   ASSERT_EQ(p.entries.size(), 2u);
   EXPECT_EQ(p.entries[1].kind, "cuda");
   EXPECT_EQ(p.entries[1].payload.as_string(), "ptx");
@@ -223,7 +224,8 @@ TEST(ReaderRules, LegacyLibWithoutImportTree) {
 TEST(ReaderRules, LegacyImportTreeMayStandAnywhere) {
   Blob b;
   b.u64(3).str("_import_tree").vec({0, 1, 1}).vec({1}).str("_lib").str("cuda").str("ptx");
-  ParsedBlob p = parse_blob(b.symbol(), Format::legacy, "t");
+  Bytes symbol = b.symbol();
+  ParsedBlob p = parse_blob(symbol, Format::legacy, "t");
   ASSERT_EQ(p.entries.size(), 2u);
   EXPECT_TRUE(p.entries[0].is_lib());
   EXPECT_EQ(p.entries[1].payload.as_string(), "ptx");
@@ -269,7 +271,8 @@ TEST(ReaderRules, LegacyStreamPayloadIsBoundedByTheBody) {
   b.vec({0, 1, 1}).vec({1});
   Blob fixed;
   fixed.u64(3).raw(Bytes(b.body.begin() + 8, b.body.end()));
-  ParsedBlob p = parse_blob(fixed.symbol(), Format::legacy, "t",
+  Bytes symbol = fixed.symbol();
+  ParsedBlob p = parse_blob(symbol, Format::legacy, "t",
                             [](std::string_view, Reader& r) { return r.bytes(3); });
   EXPECT_EQ(p.entries[1].payload.to_vector(), (Bytes{7, 8, 9}));
   EXPECT_THROW(parse_blob(fixed.symbol(), Format::legacy, "t",
