@@ -23,6 +23,20 @@ const std::vector<PackerInfo>& builtin_packers() {
        packers::native},
       {"c-hex", "TVM's C packer: a C array, one 0xNN per byte, compiled by the target's C compiler",
        packers::c_hex},
+      {"c-embed", "a C file with C23 #embed of the blob (needs gcc >= 15 or clang >= 19; detected)",
+       packers::c_embed},
+      {"asm-incbin",
+       "an assembler file with .incbin of the blob, built by the target's assembler "
+       "(ELF, mingw COFF)",
+       packers::asm_incbin},
+      {"objcopy",
+       "compile an empty C file, then objcopy --add-section/--add-symbol (GNU or llvm "
+       "objcopy; --objcopy PATH; ELF)",
+       packers::objcopy},
+      {"command",
+       "run a command template without a shell (--pack-command; placeholders {blob} "
+       "{symbol} {output} {target} {workspace} {format})",
+       packers::command},
   };
   return table;
 }

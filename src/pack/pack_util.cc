@@ -1,0 +1,78 @@
+#include "pack_util.h"
+
+#include "mblob/toolchain/toolchain.h"
+
+namespace mblob::packers::detail {
+
+namespace {
+
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static const char* digits = "0123456789abcdef";
+      out += "\\x";
+      out += digits[u >> 4];
+      out += digits[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void check_symbol(std::string_view packer, std::string_view name, bool allow_dot) {
+  if (name.empty()) throw Error(std::string(packer) + ": the symbol name is empty");
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' ||
+              (allow_dot && c == '.') || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) {
+      throw Error(std::string(packer) + ": invalid symbol name '" + printable(name) +
+                  "': character " + std::to_string(i + 1) +
+                  " is not allowed (use letters, digits, _ and $" + (allow_dot ? " and ." : "") +
+                  ", not starting with a digit)");
+    }
+  }
+}
+
+void check_align(std::string_view packer, std::uint64_t align) {
+  if (align == 0 || (align & (align - 1)) != 0 || align > (std::uint64_t{1} << 30)) {
+    throw Error(std::string(packer) + ": alignment " + std::to_string(align) +
+                " is not a power of two between 1 and 1 GiB");
+  }
+}
+
+void check_request(std::string_view packer, const PackRequest& r) {
+  if (r.blob == nullptr) throw Error(std::string(packer) + ": the pack request has no blob");
+  if (r.target == nullptr) throw Error(std::string(packer) + ": the pack request has no target");
+  if (r.workspace.empty()) {
+    throw Error(std::string(packer) + ": the pack request has no workspace directory");
+  }
+}
+
+std::string c_compiler(const PackRequest& r) {
+  if (r.toolchain == nullptr) return "the C compiler";
+  auto argv = r.toolchain->compile_command("probe.c", "probe.o");
+  return argv.empty() ? std::string(r.toolchain->preset().cc) : argv.front();
+}
+
+std::string asm_string_body(std::string_view packer, std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      throw Error(std::string(packer) + ": the path " + printable(s) +
+                  " contains a control character, which an assembler string cannot hold; use a "
+                  "workspace directory with a plain name");
+    }
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace mblob::packers::detail
