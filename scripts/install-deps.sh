@@ -11,6 +11,8 @@ PACKAGES=(
   cmake ninja-build g++ clang lld libclang-rt-14-dev clang-format clang-tidy
   # libraries
   libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # a C23 compiler with #embed, for the c-embed packer (clang-19 is in Debian 12's updates)
+  clang-19
   # host linkers and object tools used by the tests
   binutils mold llvm
   # cross toolchains and emulators for the cross-target tests

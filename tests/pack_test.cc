@@ -371,7 +371,7 @@ TEST(PackCEmbed, CompilerWithEmbedBuildsALibraryHoldingTheTree) {
   std::string cc = find_embed_compiler();
   if (cc.empty()) {
     GTEST_SKIP() << "SKIPPED: no C compiler with #embed is installed (needs gcc >= 15 or "
-                    "clang >= 19; this machine has gcc 12 / clang 14)";
+                    "clang >= 19; scripts/install-deps.sh installs clang-19)";
   }
   Toolchain tc = Toolchain::named("host-gcc", {.cc = cc, .linker = ""});
   expect_round_trip("c-embed", tc, {});
