@@ -18,16 +18,32 @@ step() { printf '\n=== %s ===\n' "$*"; }
 step "dev build (warnings are errors)"
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$JOBS"
+# Tests whose tool is missing say SKIPPED with the reason. This script installed every tool, so
+# here a skip means a broken install: it fails the run.
+run_ctest() {
+  local log
+  log=$(mktemp)
+  ctest "$@" 2>&1 | tee "$log"
+  if grep -q "(Skipped)" "$log"; then
+    echo "test.sh: tests were skipped although scripts/install-deps.sh ran (see SKIPPED above)"
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+
 step "dev tests"
-ctest --preset dev -j "$JOBS"
+run_ctest --preset dev -j "$JOBS"
 
 step "asan build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$JOBS"
 step "asan tests"
 # The "big" label moves GiBs through the kernel; it ran in the dev build above.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --preset asan -j "$JOBS" -LE big
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_ctest --preset asan -j "$JOBS" -LE big
+unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "fuzz: ${FUZZ_SECONDS}s per reader"
 cmake --preset fuzz >/dev/null

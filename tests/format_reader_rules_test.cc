@@ -215,6 +215,30 @@ TEST(ReaderRules, LegacyImportTreeMustMatchModuleCount) {
   expect_refused(b.symbol(), Format::legacy, "3 entries for 1 modules");
 }
 
+TEST(ReaderRules, LegacyEmptyKind) {
+  Blob b;
+  b.u64(1).str("").str("x");
+  expect_refused(b.symbol(), Format::legacy, "kind is empty");
+}
+
+TEST(ReaderRules, LegacyKindLengthPastEnd) {
+  Blob b;
+  b.u64(1).u64(500).raw({'c', 'u'});
+  expect_refused(b.symbol(), Format::legacy, "module kind claims 500 bytes");
+}
+
+TEST(ReaderRules, LegacyPayloadLengthPastEnd) {
+  Blob b;
+  b.u64(1).str("cuda").u64(99).raw({'p'});
+  expect_refused(b.symbol(), Format::legacy, "module payload claims 99 bytes");
+}
+
+TEST(ReaderRules, LegacyBackEdgeInImportTree) {
+  Blob b;
+  b.u64(3).str("_lib").str("cuda").str("ptx").str("_import_tree").vec({0, 0, 1}).vec({0});
+  expect_refused(b.symbol(), Format::legacy, "back edge");
+}
+
 TEST(ReaderRules, LegacyLibWithoutImportTree) {
   Blob b;
   b.u64(1).str("_lib");
@@ -234,7 +258,8 @@ TEST(ReaderRules, LegacyImportTreeMayStandAnywhere) {
 TEST(ReaderRules, LegacyWithoutImportTreeRootIsTheLibraryImportingEveryEntry) {
   Blob b;
   b.u64(2).str("cuda").str("ptx").str("opencl").str("cl");
-  ParsedBlob p = parse_blob(b.symbol(), Format::legacy, "t");
+  Bytes symbol = b.symbol();
+  ParsedBlob p = parse_blob(symbol, Format::legacy, "t");
   EXPECT_TRUE(p.implicit_root);
   ASSERT_EQ(p.entries.size(), 3u);
   EXPECT_TRUE(p.entries[0].is_lib());
@@ -245,7 +270,8 @@ TEST(ReaderRules, LegacyWithoutImportTreeRootIsTheLibraryImportingEveryEntry) {
 TEST(ReaderRules, LegacyCountZeroIsTheLibraryAlone) {
   Blob b;
   b.u64(0);
-  ParsedBlob p = parse_blob(b.symbol(), Format::legacy, "t");
+  Bytes symbol = b.symbol();
+  ParsedBlob p = parse_blob(symbol, Format::legacy, "t");
   ASSERT_EQ(p.entries.size(), 1u);
   EXPECT_TRUE(p.entries[0].is_lib());
 }

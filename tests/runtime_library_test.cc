@@ -8,6 +8,7 @@
 
 #include "mblob/core/digest.h"
 #include "mblob/format/writer.h"
+#include "mblob/inspect/tree_report.h"
 #include "mblob/runtime/library.h"
 #include "support/test_support.h"
 
@@ -19,6 +20,7 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 using test::TempDir;
+namespace fs = std::filesystem;
 
 // A C array definition of `bytes` under `symbol`, the shape TVM's C packer writes.
 std::string c_array(const std::string& symbol, const Bytes& bytes) {
@@ -43,6 +45,13 @@ std::filesystem::path build_so(const TempDir& dir, const std::string& name,
 }
 
 const char* kHostCode = "int answer(void) { return 42; }\n";
+
+// Registers a loader for the scope of a test (the registry is process-wide).
+struct ScopedLoader {
+  std::string kind;
+  ScopedLoader(std::string k, Loader l) : kind(std::move(k)) { register_loader(kind, std::move(l)); }
+  ~ScopedLoader() { unregister_loader(kind); }
+};
 
 ModuleTree sample_tree() {
   ModuleTree t;
@@ -189,7 +198,92 @@ TEST(LoadLibraryRuntime, SizelessSymbolWithLyingHeaderIsRefused) {
   auto so = build_sizeless_so(d, blob);
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
-  EXPECT_THROW(load_library_tree(so, opts), Error);
+  try {
+    load_library_tree(so, opts);
+    FAIL() << "a lying header was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("claims a body of"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LoadLibraryRuntime, LyingSymbolSizeIsBoundedByTheSegment) {
+  // The library claims a 1 GiB symbol (st_size) and a header to match: the parser must stop at
+  // the end of the mapped segment, not trust st_size and fault.
+  TempDir d;
+  Bytes blob = blob_of(sample_tree(), Format::ffi);
+  std::uint64_t claimed = (1ull << 30) - 8;
+  for (int i = 0; i < 8; ++i) blob[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(claimed >> (8 * i));
+  test::write_bytes(d / "blob.bin", blob);
+  test::write_text(d / "liar.S",
+                   ".section .rodata\n.globl __tvm_ffi__library_bin\n"
+                   ".type __tvm_ffi__library_bin, @object\n"
+                   ".size __tvm_ffi__library_bin, 0x40000000\n__tvm_ffi__library_bin:\n"
+                   ".incbin \"" + (d / "blob.bin").string() + "\"\n"
+                   ".section .note.GNU-stack,\"\",@progbits\n");
+  auto so = d / "liar.so";
+  test::run_ok({"cc", "-shared", "-fPIC", "-o", so.string(), (d / "liar.S").string()});
+  auto syms = test::run_ok({"readelf", "-sW", so.string()});
+  ASSERT_NE(syms.out.find("0x40000000 OBJECT"), std::string::npos) << syms.out;
+  LoadOptions opts;
+  opts.opaque_unknown_kinds = true;
+  try {
+    load_library_tree(so, opts);
+    FAIL() << "a lying st_size was trusted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("claims a body of"), std::string::npos) << e.what();
+  }
+  auto r = test::run({test::cli(), "load", so.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+}
+
+TEST(LoadLibraryRuntime, DeepImportChainLoadsPrintsAndTearsDownWithoutRecursion) {
+  // 300000 modules, each importing the next: building, printing and destroying the tree must
+  // not recurse once per level.
+  const std::size_t n = 300000;
+  ByteWriter w;
+  std::vector<std::uint64_t> row_ptr(n + 1), children;
+  for (std::size_t i = 0; i < n; ++i) {
+    row_ptr[i] = children.size();
+    if (i + 1 < n) children.push_back(i + 1);
+  }
+  row_ptr[n] = children.size();
+  w.vec_u64(row_ptr);
+  w.vec_u64(children);
+  for (std::size_t i = 0; i < n; ++i) {
+    w.str("k");
+    w.str("p");
+  }
+  ByteWriter sym;
+  sym.u64(w.size());
+  sym.bytes(w.view());
+  LoadOptions opts;
+  opts.opaque_unknown_kinds = true;
+  {
+    LoadedTree tree = deserialize_tree(sym.view(), Format::ffi, opts);
+    EXPECT_EQ(tree.modules.size(), n);
+    std::string text = TreeReport::from(tree).to_text("deep");
+    EXPECT_NE(text.find("(depth 300000)"), std::string::npos);
+    EXPECT_LT(text.size(), 200u * n);  // indentation is capped: linear, not quadratic
+    tree.modules.clear();
+  }  // the root dies here, taking the whole chain with it
+  SUCCEED();
+}
+
+TEST(LoadLibraryRuntime, ContextPointerIsClearedWhenTheLibraryModuleDies) {
+  TempDir d;
+  std::string src = "void* __tvm_ffi__library_ctx = 0;\n"
+                    "void* get_ctx(void) { return __tvm_ffi__library_ctx; }\n" +
+                    c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi));
+  auto so = build_so(d, "ctx2", src);
+  LoadOptions opts;
+  opts.opaque_unknown_kinds = true;
+  LoadedTree tree = load_library_tree(so, opts);
+  auto* get_ctx = reinterpret_cast<void* (*)()>(tree.root->find_symbol("get_ctx"));
+  ASSERT_NE(get_ctx, nullptr);
+  ModulePtr child = tree.modules[1];  // keeps the library mapped
+  tree = LoadedTree();                // the library module dies
+  EXPECT_EQ(get_ctx(), nullptr);
+  EXPECT_FALSE(child->payload().empty());
 }
 
 TEST(LoadLibraryRuntime, ContextPointerIsSetToTheLibraryModule) {
@@ -251,7 +345,7 @@ TEST(LoadLibraryRuntime, PrefixSelectsThePrefixedBlob) {
 TEST(LoadLibraryRuntime, UnknownKindIsAnErrorNamingTheRegisteredLoaders) {
   TempDir d;
   auto so = build_so(d, "unknown", c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)));
-  register_loader("vulkan", {[](const LoadContext& c) { return load_opaque(c); }, nullptr});
+  ScopedLoader vulkan("vulkan", {[](const LoadContext& c) { return load_opaque(c); }, nullptr});
   try {
     load_library_tree(so);
     FAIL();
@@ -260,7 +354,6 @@ TEST(LoadLibraryRuntime, UnknownKindIsAnErrorNamingTheRegisteredLoaders) {
     EXPECT_NE(m.find("\"cuda\""), std::string::npos) << m;
     EXPECT_NE(m.find("vulkan"), std::string::npos) << m;
   }
-  unregister_loader("vulkan");
 }
 
 class CudaLikeModule : public Module {
@@ -275,16 +368,15 @@ TEST(LoadLibraryRuntime, RegisteredLoaderBuildsTheModule) {
   TempDir d;
   auto so = build_so(d, "loader", c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)));
   int calls = 0;
-  register_loader("cuda", {[&](const LoadContext& c) -> ModulePtr {
-                             ++calls;
-                             return std::make_shared<CudaLikeModule>(c.kind, c.payload,
-                                                                     c.keep_alive);
-                           },
-                           nullptr});
+  ScopedLoader cuda("cuda", {[&](const LoadContext& c) -> ModulePtr {
+                              ++calls;
+                              return std::make_shared<CudaLikeModule>(c.kind, c.payload,
+                                                                      c.keep_alive);
+                            },
+                            nullptr});
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
   LoadedTree tree = load_library_tree(so, opts);
-  unregister_loader("cuda");
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(tree.modules[1]->find_symbol("kernel"), tree.modules[1]->payload().data());
 }
@@ -300,13 +392,12 @@ TEST(LoadLibraryRuntime, LegacyStreamLoaderConsumesATvmStylePayload) {
   t.add({"cuda", false, ByteSource::from_bytes(stream.take()), {}, /*legacy_raw=*/true});
   auto so = build_so(d, "stream", c_array(symbols::kLegacyBin, blob_of(t, Format::legacy)));
   std::string seen;
-  register_loader("cuda", {nullptr, [&](Reader& r, const LoadContext& c) -> ModulePtr {
-                             seen = std::string(r.str("fmt"));
-                             seen += "/" + std::string(r.str("data"));
-                             return std::make_shared<Module>(c.kind, ByteView(), c.keep_alive);
-                           }});
+  ScopedLoader cuda("cuda", {nullptr, [&](Reader& r, const LoadContext& c) -> ModulePtr {
+                              seen = std::string(r.str("fmt"));
+                              seen += "/" + std::string(r.str("data"));
+                              return std::make_shared<Module>(c.kind, ByteView(), c.keep_alive);
+                            }});
   LoadedTree tree = load_library_tree(so);
-  unregister_loader("cuda");
   EXPECT_EQ(seen, "ptx/kernel source");
   EXPECT_EQ(tree.modules.size(), 2u);
 }
@@ -349,6 +440,45 @@ TEST(SystemLib, RegisteredAddressOutsideAnyLoadedObjectIsRefused) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("not inside any loaded segment"), std::string::npos);
   }
+}
+
+TEST(SystemLib, TvmRegistrationAlsoReachesARealTvmRuntimeLinkedAfterMblob) {
+  // A stand-in for a TVM runtime that defines the registration function strongly, linked after
+  // libmblob_runtime: the dynamic linker binds to mblob's (first in search order), which must
+  // forward to TVM's so that TVM's SystemLib() still sees the blob.
+  TempDir d;
+  test::write_text(d / "faketvm.c",
+                   "#include <string.h>\nstatic char seen[256];\n"
+                   "int TVMFFIEnvModRegisterSystemLibSymbol(const char* n, void* p) {\n"
+                   "  (void)p; strncpy(seen, n, 255); return 0; }\n"
+                   "const char* faketvm_seen(void) { return seen; }\n");
+  test::run_ok({"cc", "-shared", "-fPIC", "-o", (d / "libfaketvm.so").string(),
+                (d / "faketvm.c").string()});
+  test::write_text(d / "main.cc", c_array("blob", blob_of(sample_tree(), Format::ffi)) + R"(
+#include <cstdio>
+#include "mblob/runtime/library.h"
+extern "C" int TVMFFIEnvModRegisterSystemLibSymbol(const char*, void*);
+extern "C" const char* faketvm_seen(void);
+int main() {
+  TVMFFIEnvModRegisterSystemLibSymbol("m___tvm_ffi__library_bin", (void*)blob);
+  mblob::LoadOptions o;
+  o.opaque_unknown_kinds = true;
+  auto tree = mblob::system_lib_tree("m_", o);
+  std::printf("mblob:%s tvm:%s\n", tree.symbol.c_str(), faketvm_seen());
+}
+)");
+  fs::path runtime = MBLOB_RUNTIME_LIB;
+  std::vector<std::string> cmd = {"g++", "-std=c++17", "-I", MBLOB_INCLUDE_DIR,
+                                  (d / "main.cc").string(), runtime.string(),
+                                  (d / "libfaketvm.so").string(),
+                                  "-Wl,-rpath," + runtime.parent_path().string() + ":" +
+                                      d.path().string(),
+                                  "-o", (d / "prog").string()};
+  if (MBLOB_SANITIZED) cmd.push_back("-fsanitize=address,undefined");
+  test::run_ok(cmd);
+  auto r = test::run({(d / "prog").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "mblob:m___tvm_ffi__library_bin tvm:m___tvm_ffi__library_bin\n");
 }
 
 TEST(SystemLib, SystemLibModuleResolvesRegisteredSymbols) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <vector>
 
 namespace mblob {
@@ -22,6 +23,25 @@ struct Fd {
 };
 
 constexpr std::uint64_t kChunk = 8u << 20;  // 8 MiB per copy call
+
+// The process's umask, read without changing it (umask(2) can only be read by setting it, which
+// would race with other threads creating files). Linux reports it in /proc/self/status.
+mode_t current_umask() {
+  if (FILE* f = std::fopen("/proc/self/status", "re")) {
+    char line[256];
+    unsigned mask = 0;
+    bool found = false;
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      if (std::sscanf(line, "Umask: %o", &mask) == 1) {
+        found = true;
+        break;
+      }
+    }
+    std::fclose(f);
+    if (found) return static_cast<mode_t>(mask);
+  }
+  return 022;
+}
 
 }  // namespace
 
@@ -161,8 +181,7 @@ std::uint64_t AtomicFile::position() const {
 }
 
 void AtomicFile::commit() {
-  mode_t mask = ::umask(0);
-  ::umask(mask);
+  mode_t mask = current_umask();
   if (::fchmod(fd_, mode_ & ~mask) != 0) throw_errno("cannot set the mode of " + target_.string());
   int fd = fd_;
   fd_ = -1;

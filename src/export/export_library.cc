@@ -8,6 +8,7 @@
 #include "mblob/core/progress.h"
 #include "mblob/export/export.h"
 #include "mblob/format/writer.h"
+#include "../pack/pack_util.h"
 
 namespace mblob {
 
@@ -107,6 +108,8 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   report.blob_bytes = blob.size();
   std::string base = options.symbol.empty() ? default_blob_symbol(options.format) : options.symbol;
   report.symbol = options.prefix + base;
+  // The symbol goes into generated C (registration, c-hex, c-embed): a C identifier only.
+  packers::detail::check_symbol("export", report.symbol, /*allow_dot=*/false);
 
   std::vector<fs::path> packed;
   phase("pack", [&] {

@@ -59,9 +59,10 @@ ByteSource serialize(const ModuleTree& tree, const SerializeOptions& options) {
     w.vec_u64(flat.child_indices);
     write_entries(false);
   } else {
-    bool only_lib = flat.groups.size() == 1 && flat.is_lib[0];
+    // TVM's condition: the root is host code and imports nothing. Then it writes an empty entry
+    // list and no import tree (a host root that imports only host modules still gets one).
+    bool only_lib = tree.nodes[0].host && tree.nodes[0].imports.empty();
     if (only_lib) {
-      // A lone host module: TVM writes an empty entry list and no import tree.
       w.u64(0);
     } else {
       w.u64(flat.groups.size() + 1);  // + the "_import_tree" entry

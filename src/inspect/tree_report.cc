@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <functional>
+#include <algorithm>
+
 
 #include "mblob/core/digest.h"
 #include "mblob/core/progress.h"
@@ -65,13 +66,20 @@ std::string TreeReport::to_text(const std::string& source) const {
                        format_name(*format), symbol, blob_bytes, modules.size(),
                        implicit_root ? ", no import tree: the library imports every entry" : "");
   }
+  // Depth-first with an explicit stack (a blob may describe a chain millions deep).
   std::vector<bool> shown(modules.size(), false);
-  std::function<void(std::size_t, int)> walk = [&](std::size_t i, int depth) {
+  std::vector<std::pair<std::size_t, std::size_t>> stack;  // (module, depth)
+  if (!modules.empty()) stack.push_back({0, 1});
+  while (!stack.empty()) {
+    auto [i, depth] = stack.back();
+    stack.pop_back();
     const auto& m = modules[i];
-    std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
+    // Indentation stops growing at 32 levels (a deep chain must not print quadratic text).
+    std::string indent(std::min<std::size_t>(depth, 32) * 2, ' ');
+    if (depth > 32) indent += fmt::format("(depth {}) ", depth);
     if (shown[i]) {
       out += fmt::format("{}[{}] {} (shown above)\n", indent, i, m.kind);
-      return;
+      continue;
     }
     shown[i] = true;
     if (m.is_lib) {
@@ -80,9 +88,10 @@ std::string TreeReport::to_text(const std::string& source) const {
       out += fmt::format("{}[{}] {}  {} bytes ({})  xxh3_64 {}\n", indent, i, m.kind,
                          m.payload.size(), human_bytes(m.payload.size()), xxh3_64_hex(m.payload));
     }
-    for (auto c : m.imports) walk(static_cast<std::size_t>(c), depth + 1);
-  };
-  if (!modules.empty()) walk(0, 1);
+    for (auto it = m.imports.rbegin(); it != m.imports.rend(); ++it) {
+      stack.push_back({static_cast<std::size_t>(*it), depth + 1});
+    }
+  }
   return out;
 }
 

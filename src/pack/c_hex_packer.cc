@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "pack_util.h"
 #include "mblob/core/progress.h"
 
 namespace mblob::packers {
@@ -54,6 +55,7 @@ class HexWriter {
 }  // namespace
 
 std::vector<std::filesystem::path> c_hex(const PackRequest& r) {
+  detail::check_symbol("c-hex", r.symbol, /*allow_dot=*/false);
   auto path = r.workspace / "devc.c";
   AtomicFile out(path);
   HexWriter w(out);

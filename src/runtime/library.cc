@@ -5,7 +5,9 @@
 #include <elf.h>
 #include <link.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace mblob {
 
@@ -24,12 +26,28 @@ class LibraryModule : public Module {
  public:
   explicit LibraryModule(std::shared_ptr<LibraryHandle> lib)
       : Module(std::string(kLibKind), ByteView(), lib), lib_(std::move(lib)) {}
+  ~LibraryModule() override {
+    // The library may outlive this module (payload views keep it mapped): leave no context
+    // pointer aimed at a dead module.
+    for (void** slot : ctx_slots_) {
+      if (*slot == this) *slot = nullptr;
+    }
+  }
   void* find_symbol(const std::string& name) const override {
     return ::dlsym(lib_->handle, name.c_str());
+  }
+  // Stores this module in the context pointer `name` when the library defines it, as TVM does.
+  void set_context_pointer(const char* name) {
+    if (void* ctx = ::dlsym(lib_->handle, name)) {
+      auto** slot = static_cast<void**>(ctx);
+      *slot = this;
+      ctx_slots_.push_back(slot);
+    }
   }
 
  private:
   std::shared_ptr<LibraryHandle> lib_;
+  std::vector<void**> ctx_slots_;
 };
 
 struct SegmentQuery {
@@ -52,28 +70,26 @@ int find_segment(struct dl_phdr_info* info, std::size_t, void* data) {
   return 0;
 }
 
-void set_context_pointers(void* handle, Module* library) {
-  for (const char* name : {symbols::kFfiCtx, symbols::kFfiCtxOld, symbols::kLegacyCtx}) {
-    if (void* ctx = ::dlsym(handle, name)) *static_cast<void**>(ctx) = library;
-  }
-}
 
 }  // namespace
 
 std::size_t readable_extent(const void* addr, const std::string& what) {
+  // The loaded segment that holds the address bounds every read: nothing past it is mapped.
+  SegmentQuery q{reinterpret_cast<std::uintptr_t>(addr)};
+  ::dl_iterate_phdr(find_segment, &q);
+  if (q.end == 0) throw Error(what + ": address is not inside any loaded segment");
+  auto segment_rest = static_cast<std::size_t>(q.end - q.addr);
+  // The symbol's own size, when the dynamic symbol table has one, is tighter; it is untrusted
+  // too (a library can claim any st_size), so it never extends past the segment. Symbols made
+  // by objcopy have st_size 0, and executables may have no dynamic entry: the segment it is.
   Dl_info info{};
   void* entry = nullptr;
   int found = ::dladdr1(addr, &info, &entry, RTLD_DL_SYMENT);
   const auto* sym = static_cast<const ElfW(Sym)*>(entry);
   if (found != 0 && sym != nullptr && info.dli_saddr == addr && sym->st_size > 0) {
-    return static_cast<std::size_t>(sym->st_size);
+    return static_cast<std::size_t>(std::min<std::uint64_t>(sym->st_size, segment_rest));
   }
-  // No size (objcopy-made symbols have st_size 0, static executables have no dynamic entry):
-  // bound by the loaded segment that holds the address.
-  SegmentQuery q{reinterpret_cast<std::uintptr_t>(addr)};
-  ::dl_iterate_phdr(find_segment, &q);
-  if (q.end == 0) throw Error(what + ": address is not inside any loaded segment");
-  return static_cast<std::size_t>(q.end - q.addr);
+  return segment_rest;
 }
 
 LoadedTree load_library_tree(const std::filesystem::path& path, const LoadOptions& options) {
@@ -100,14 +116,27 @@ LoadedTree load_library_tree(const std::filesystem::path& path, const LoadOption
     LoadedTree tree = deserialize_tree(ByteView(addr, extent), name.format, options, library,
                                        lib, where);
     tree.symbol = symbol;
-    set_context_pointers(lib->handle, library.get());
+    // The layout's context pointer, when the tree holds the library module (TVM's runtimes set
+    // it to the library module they build; a tree without "_lib" has none to point at).
+    bool has_lib = false;
+    for (const auto& m : tree.modules) has_lib = has_lib || m == library;
+    if (has_lib) {
+      if (name.format == Format::ffi) {
+        library->set_context_pointer(symbols::kFfiCtx);
+        library->set_context_pointer(symbols::kFfiCtxOld);
+      } else {
+        library->set_context_pointer(symbols::kLegacyCtx);
+      }
+    }
     return tree;
   }
   LoadedTree tree;
   tree.root = library;
   tree.modules = {library};
   tree.import_indices = {{}};
-  set_context_pointers(lib->handle, library.get());
+  for (const char* ctx : {symbols::kFfiCtx, symbols::kFfiCtxOld, symbols::kLegacyCtx}) {
+    library->set_context_pointer(ctx);
+  }
   return tree;
 }
 

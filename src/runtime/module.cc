@@ -11,6 +11,21 @@ namespace mblob {
 Module::Module(std::string kind, ByteView payload, std::shared_ptr<const void> keep_alive)
     : kind_(std::move(kind)), payload_(payload), keep_alive_(std::move(keep_alive)) {}
 
+Module::~Module() {
+  // Destroying imports recursively would nest one destructor call per level of the tree, and a
+  // blob may describe a chain millions deep. Instead, take over the children of every module
+  // that dies with us, so each destructor below runs with no imports of its own.
+  std::vector<ModulePtr> pending = std::move(imports_);
+  while (!pending.empty()) {
+    ModulePtr m = std::move(pending.back());
+    pending.pop_back();
+    if (m.use_count() == 1) {
+      for (auto& c : m->imports_) pending.push_back(std::move(c));
+      m->imports_.clear();
+    }
+  }
+}
+
 void* Module::find_symbol(const std::string& /*name*/) const { return nullptr; }
 
 namespace {

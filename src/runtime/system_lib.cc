@@ -50,24 +50,16 @@ class SystemLibModule : public Module {
 
 LoadedTree system_lib_tree(std::string_view prefix, const LoadOptions& options) {
   auto library = std::make_shared<SystemLibModule>(std::string(prefix));
-  std::vector<std::string> candidates;
+  // prefix + each name first, then each bare name (TVM's SystemLib(prefix) order).
+  std::vector<std::pair<std::string, Format>> candidates;
   for (const auto& name : blob_symbol_names()) {
-    if (!prefix.empty()) candidates.push_back(std::string(prefix) + name.name);
+    if (!prefix.empty()) candidates.emplace_back(std::string(prefix) + name.name, name.format);
   }
-  for (const auto& name : blob_symbol_names()) candidates.emplace_back(name.name);
+  for (const auto& name : blob_symbol_names()) candidates.emplace_back(name.name, name.format);
 
-  for (const auto& symbol : candidates) {
+  for (const auto& [symbol, format] : candidates) {
     void* addr = lookup_registered(symbol);
     if (addr == nullptr) continue;
-    Format format = Format::ffi;
-    for (const auto& name : blob_symbol_names()) {
-      std::string_view s(symbol);
-      std::string_view n(name.name);
-      if (s.size() >= n.size() && s.substr(s.size() - n.size()) == n) {
-        format = name.format;
-        break;
-      }
-    }
     std::string where = "system lib: symbol " + symbol;
     std::size_t extent = readable_extent(addr, where);
     LoadedTree tree = deserialize_tree(ByteView(addr, extent), format, options, library, nullptr,
@@ -94,13 +86,27 @@ extern "C" int MBlobRegisterSystemLibSymbol(const char* name, void* ptr) {
   return 0;
 }
 
-// TVM's registration functions, defined weak: a program that also links a real TVM runtime gets
-// TVM's own definitions (strong symbols win), and one that links only mblob gets these.
+// TVM's registration functions, so that code generated for TVM registers with mblob.
+//
+// They are weak: a program that links a real TVM runtime statically gets TVM's definitions.
+// With shared libraries the dynamic linker does not prefer strong over weak (the first library
+// in search order wins), so these also forward to the next definition, if any: a program that
+// loads both libmblob_runtime and a TVM runtime registers the blob with both, whichever comes
+// first.
+namespace {
+int forward_to_next(const char* fn_name, const char* name, void* ptr) {
+  using RegisterFn = int (*)(const char*, void*);
+  int rc = MBlobRegisterSystemLibSymbol(name, ptr);
+  if (auto next = reinterpret_cast<RegisterFn>(::dlsym(RTLD_NEXT, fn_name))) rc = next(name, ptr);
+  return rc;
+}
+}  // namespace
+
 extern "C" __attribute__((weak)) int TVMFFIEnvModRegisterSystemLibSymbol(const char* name,
                                                                           void* ptr) {
-  return MBlobRegisterSystemLibSymbol(name, ptr);
+  return forward_to_next("TVMFFIEnvModRegisterSystemLibSymbol", name, ptr);
 }
 extern "C" __attribute__((weak)) int TVMBackendRegisterSystemLibSymbol(const char* name,
                                                                         void* ptr) {
-  return MBlobRegisterSystemLibSymbol(name, ptr);
+  return forward_to_next("TVMBackendRegisterSystemLibSymbol", name, ptr);
 }

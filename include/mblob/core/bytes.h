@@ -51,7 +51,7 @@ class ByteView {
 bool operator==(ByteView a, ByteView b);
 inline bool operator!=(ByteView a, ByteView b) { return !(a == b); }
 
-// Overflow-safe helpers: return false when the result does not fit.
+// Overflow-safe helpers: return true when the result does not fit (like __builtin_*_overflow).
 inline bool add_overflows(std::uint64_t a, std::uint64_t b, std::uint64_t* out) {
   return __builtin_add_overflow(a, b, out);
 }

@@ -22,12 +22,12 @@ LoadedTree system_lib_tree(std::string_view prefix = "", const LoadOptions& opti
 ModulePtr system_lib(std::string_view prefix = "");
 
 // The number of bytes readable at `addr`, which must be a symbol's address inside a loaded
-// object: the symbol's size from the dynamic symbol table when known and non-zero, otherwise up
-// to the end of the loaded segment that holds it. Throws when `addr` is in no loaded segment.
+// object: up to the end of the loaded segment that holds it, or less when the dynamic symbol
+// table gives the symbol a smaller non-zero size. Throws when `addr` is in no loaded segment.
 std::size_t readable_extent(const void* addr, const std::string& what);
 
 }  // namespace mblob
 
 // C ABI: called by a static constructor beside the blob in system-lib builds.
-// Returns 0. The name is copied.
+// Returns 0, or -1 when name is null. The name is copied.
 extern "C" int MBlobRegisterSystemLibSymbol(const char* name, void* ptr);

@@ -24,7 +24,8 @@ class Module {
   // `keep_alive` owns the memory `payload` points into (e.g. the loaded library); a module keeps
   // it for as long as the module lives, so payload views never dangle.
   Module(std::string kind, ByteView payload, std::shared_ptr<const void> keep_alive = nullptr);
-  virtual ~Module() = default;
+  // Tears the import graph down iteratively: a chain of any depth cannot overflow the stack.
+  virtual ~Module();
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
