@@ -20,10 +20,18 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$JOBS"
 # Tests whose tool is missing say SKIPPED with the reason. This script installed every tool, so
 # here a skip means a broken install: it fails the run.
+PASSED=0
+FAILED=0
 run_ctest() {
-  local log
+  local log line total failed
   log=$(mktemp)
   ctest "$@" 2>&1 | tee "$log"
+  # "100% tests passed, 0 tests failed out of 255"
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -n 1)
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+  failed=$(sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/' <<<"$line")
+  PASSED=$((PASSED + total - failed))
+  FAILED=$((FAILED + failed))
   if grep -q "(Skipped)" "$log"; then
     echo "test.sh: tests were skipped although scripts/install-deps.sh ran (see SKIPPED above)"
     rm -f "$log"
@@ -62,3 +70,7 @@ for layout in ffi legacy; do
   rm -rf "$work" "$log"
 done
 echo "fuzz: no findings"
+PASSED=$((PASSED + 2))  # the two fuzz targets
+
+# One closing line for CI: every ctest test of both builds, plus the two fuzz runs.
+echo "test.sh: ${PASSED} passed, ${FAILED} failed"

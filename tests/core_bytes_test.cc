@@ -92,7 +92,7 @@ TEST(AtomicFile, CommitReplacesTargetWithUmaskedMode) {
   auto target = d / "out.bin";
   write_file_atomic(target, ByteView(std::string_view("hello")));
   EXPECT_EQ(test::read_bytes(target).size(), 5u);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(target.c_str(), &st), 0);
   mode_t mask = ::umask(0);
   ::umask(mask);

@@ -1,12 +1,13 @@
 // export: module trees to real libraries through every packer and toolchain, read back with
 // the runtime and `mblob load --json`; system-lib archives in real programs; cross targets
 // under qemu; failures leave nothing behind.
+#include "mblob/export/export.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "mblob/core/digest.h"
-#include "mblob/export/export.h"
 #include "mblob/format/writer.h"
 #include "mblob/runtime/library.h"
 #include "support/test_support.h"
@@ -48,7 +49,8 @@ std::vector<std::string> leftovers(const fs::path& dir) {
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) {
     std::string n = e.path().filename().string();
-    if (n.find("tmp") != std::string::npos || n.find("stage") != std::string::npos) out.push_back(n);
+    if (n.find("tmp") != std::string::npos || n.find("stage") != std::string::npos)
+      out.push_back(n);
   }
   return out;
 }
@@ -67,8 +69,9 @@ TEST_P(ExportPackers, EveryPackerAndCompilerGivesTheSameTree) {
   auto reference = m.dir / "reference.so";
   test::run_ok({test::cli(), "export", m.manifest.string(), "-o", reference.string(), "-q"});
   auto so = m.dir / "model.so";
-  std::vector<std::string> argv = {test::cli(), "export", m.manifest.string(), "-o", so.string(),
-                                   "--packer", c.packer, "--cc", c.cc, "-q"};
+  std::vector<std::string> argv = {
+      test::cli(), "export", m.manifest.string(), "-o", so.string(), "--packer", c.packer, "--cc",
+      c.cc,        "-q"};
   if (c.packer == "command") {
     argv.push_back("--pack-command");
     argv.push_back(test::cli() + " pack {blob} -o {output} --symbol {symbol} --quiet");
@@ -137,8 +140,8 @@ TEST(Export, OutputIsDeterministic) {
 
 TEST(Export, SummaryLineNamesSizesPackerAndPhases) {
   Model m;
-  auto r = test::run_ok({test::cli(), "export", m.manifest.string(), "-o",
-                         (m.dir / "s.so").string()});
+  auto r =
+      test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
   EXPECT_NE(r.err.find("packer native"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("pack "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("link "), std::string::npos) << r.err;
@@ -210,11 +213,19 @@ int main() {
 )");
   auto exe = m.dir / "prog";
   fs::path runtime = MBLOB_RUNTIME_LIB;
-  std::vector<std::string> cmd = {"g++", "-std=c++17", "-I", MBLOB_INCLUDE_DIR,
-                                  (m.dir / "main.cc").string(), "-Wl,--whole-archive",
-                                  archive.string(), "-Wl,--no-whole-archive", runtime.string(),
-                                  "-Wl,-rpath," + runtime.parent_path().string(), "-rdynamic",
-                                  "-o", exe.string()};
+  std::vector<std::string> cmd = {"g++",
+                                  "-std=c++17",
+                                  "-I",
+                                  MBLOB_INCLUDE_DIR,
+                                  (m.dir / "main.cc").string(),
+                                  "-Wl,--whole-archive",
+                                  archive.string(),
+                                  "-Wl,--no-whole-archive",
+                                  runtime.string(),
+                                  "-Wl,-rpath," + runtime.parent_path().string(),
+                                  "-rdynamic",
+                                  "-o",
+                                  exe.string()};
   if (MBLOB_SANITIZED) cmd.push_back("-fsanitize=address,undefined");  // the runtime under test is
   test::run_ok(cmd);
   auto r = test::run({exe.string()});
@@ -224,8 +235,8 @@ int main() {
 
 TEST(Export, PrefixWithoutSystemLibIsRefused) {
   Model m;
-  auto r = test::run({test::cli(), "export", m.manifest.string(), "-o",
-                      (m.dir / "x.so").string(), "--prefix", "p_"});
+  auto r = test::run({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "x.so").string(),
+                      "--prefix", "p_"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--system-lib"), std::string::npos) << r.err;
   EXPECT_FALSE(file_exists(m.dir / "x.so"));
@@ -293,8 +304,8 @@ TEST(Export, MingwDllExportsTheBlobSymbol) {
 TEST(Export, NativePackerForACoffTargetSaysWhatToUseInstead) {
   MBLOB_REQUIRE_TOOL(gcc, "x86_64-w64-mingw32-gcc");
   Model m;
-  auto r = test::run({test::cli(), "export", m.manifest.string(), "-o",
-                      (m.dir / "m.dll").string(), "--target", "x86_64-w64-mingw32"});
+  auto r = test::run({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "m.dll").string(),
+                      "--target", "x86_64-w64-mingw32"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("c-hex"), std::string::npos) << r.err;
   EXPECT_FALSE(file_exists(m.dir / "m.dll"));

@@ -189,12 +189,12 @@ TEST_P(RoundTrip, SharedImportsAndSeveralHostModules) {
   auto weights = test::pattern_bytes(300000, 7);
   test::write_bytes(d / "w.bin", weights);
   ModuleTree t;
-  t.add({"", true, {}, {1, 2, 3}});                                  // 0 host A
-  t.add({"", true, {}, {3, 4}});                                     // 1 host B
-  t.add({"cuda", false, ByteSource::from_bytes({'p', 't', 'x'}), {4}});  // 2
+  t.add({"", true, {}, {1, 2, 3}});                                       // 0 host A
+  t.add({"", true, {}, {3, 4}});                                          // 1 host B
+  t.add({"cuda", false, ByteSource::from_bytes({'p', 't', 'x'}), {4}});   // 2
   t.add({"const_loader", false, ByteSource::from_bytes({'k'}), {4, 5}});  // 3
-  t.add({"params", false, ByteSource::from_file(d / "w.bin"), {}});  // 4 shared by 1, 2, 3
-  t.add({"metadata", false, ByteSource::from_bytes({'z', 'z'}), {}});  // 5
+  t.add({"params", false, ByteSource::from_file(d / "w.bin"), {}});       // 4 shared by 1, 2, 3
+  t.add({"metadata", false, ByteSource::from_bytes({'z', 'z'}), {}});     // 5
 
   FlatTree flat = flatten(t);
   ASSERT_EQ(flat.groups.size(), 5u);  // 2 host modules merged, "params" once

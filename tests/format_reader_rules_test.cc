@@ -64,9 +64,7 @@ TEST(ReaderRules, ValidFfiBlobParses) {
   EXPECT_EQ(p.entries[1].payload.as_string(), "ptx");
 }
 
-TEST(ReaderRules, TruncatedHeader) {
-  expect_refused({1, 2, 3}, Format::ffi, "blob header");
-}
+TEST(ReaderRules, TruncatedHeader) { expect_refused({1, 2, 3}, Format::ffi, "blob header"); }
 
 TEST(ReaderRules, HeaderClaimsMoreBytesThanAvailable) {
   Bytes s = valid_ffi().symbol();
@@ -204,7 +202,13 @@ TEST(ReaderRules, ImportTreeIsNotAKindInFfi) {
 
 TEST(ReaderRules, LegacySecondImportTree) {
   Blob b;
-  b.u64(3).str("_lib").str("_import_tree").vec({0, 0}).vec({}).str("_import_tree").vec({0, 0})
+  b.u64(3)
+      .str("_lib")
+      .str("_import_tree")
+      .vec({0, 0})
+      .vec({})
+      .str("_import_tree")
+      .vec({0, 0})
       .vec({});
   expect_refused(b.symbol(), Format::legacy, "more than one \"_import_tree\"");
 }

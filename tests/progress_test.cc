@@ -57,8 +57,8 @@ TEST(Progress, ExportShowsPackingProgressOnATerminal) {
   TempDir d;
   sparse_file(d / "w.bin", off_t{96} << 20);
   test::write_text(d / "m.json", R"({"modules":[{"name":"w","kind":"params","payload":"w.bin"}]})");
-  std::string shown = on_a_terminal(script, test::cli() + " export " + (d / "m.json").string() +
-                                                " -o " + (d / "m.so").string());
+  std::string shown = on_a_terminal(
+      script, test::cli() + " export " + (d / "m.json").string() + " -o " + (d / "m.so").string());
   EXPECT_NE(shown.find("/s"), std::string::npos) << shown;
   EXPECT_NE(shown.find("exported"), std::string::npos) << shown;
 }

@@ -49,7 +49,9 @@ const char* kHostCode = "int answer(void) { return 42; }\n";
 // Registers a loader for the scope of a test (the registry is process-wide).
 struct ScopedLoader {
   std::string kind;
-  ScopedLoader(std::string k, Loader l) : kind(std::move(k)) { register_loader(kind, std::move(l)); }
+  ScopedLoader(std::string k, Loader l) : kind(std::move(k)) {
+    register_loader(kind, std::move(l));
+  }
   ~ScopedLoader() { unregister_loader(kind); }
 };
 
@@ -72,9 +74,9 @@ class LoadLibrary : public ::testing::TestWithParam<Format> {};
 TEST_P(LoadLibrary, TreeRoundTripsThroughARealSharedLibrary) {
   TempDir d;
   ModuleTree t = sample_tree();
-  auto so = build_so(d, "model",
-                     std::string(kHostCode) + c_array(default_blob_symbol(GetParam()),
-                                                      blob_of(t, GetParam())));
+  auto so = build_so(
+      d, "model",
+      std::string(kHostCode) + c_array(default_blob_symbol(GetParam()), blob_of(t, GetParam())));
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
   LoadedTree tree = load_library_tree(so, opts);
@@ -171,8 +173,10 @@ std::filesystem::path build_sizeless_so(const TempDir& d, const Bytes& blob) {
   test::write_text(d / "sizeless.S",
                    ".section .rodata\n.globl __tvm_ffi__library_bin\n"
                    ".type __tvm_ffi__library_bin, @object\n__tvm_ffi__library_bin:\n"
-                   ".incbin \"" + (d / "blob.bin").string() + "\"\n"
-                   ".section .note.GNU-stack,\"\",@progbits\n");
+                   ".incbin \"" +
+                       (d / "blob.bin").string() +
+                       "\"\n"
+                       ".section .note.GNU-stack,\"\",@progbits\n");
   auto so = d / "sizeless.so";
   test::run_ok({"cc", "-shared", "-fPIC", "-o", so.string(), (d / "sizeless.S").string()});
   return so;
@@ -212,14 +216,17 @@ TEST(LoadLibraryRuntime, LyingSymbolSizeIsBoundedByTheSegment) {
   TempDir d;
   Bytes blob = blob_of(sample_tree(), Format::ffi);
   std::uint64_t claimed = (1ull << 30) - 8;
-  for (int i = 0; i < 8; ++i) blob[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(claimed >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    blob[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(claimed >> (8 * i));
   test::write_bytes(d / "blob.bin", blob);
   test::write_text(d / "liar.S",
                    ".section .rodata\n.globl __tvm_ffi__library_bin\n"
                    ".type __tvm_ffi__library_bin, @object\n"
                    ".size __tvm_ffi__library_bin, 0x40000000\n__tvm_ffi__library_bin:\n"
-                   ".incbin \"" + (d / "blob.bin").string() + "\"\n"
-                   ".section .note.GNU-stack,\"\",@progbits\n");
+                   ".incbin \"" +
+                       (d / "blob.bin").string() +
+                       "\"\n"
+                       ".section .note.GNU-stack,\"\",@progbits\n");
   auto so = d / "liar.so";
   test::run_ok({"cc", "-shared", "-fPIC", "-o", so.string(), (d / "liar.S").string()});
   auto syms = test::run_ok({"readelf", "-sW", so.string()});
@@ -271,9 +278,10 @@ TEST(LoadLibraryRuntime, DeepImportChainLoadsPrintsAndTearsDownWithoutRecursion)
 
 TEST(LoadLibraryRuntime, ContextPointerIsClearedWhenTheLibraryModuleDies) {
   TempDir d;
-  std::string src = "void* __tvm_ffi__library_ctx = 0;\n"
-                    "void* get_ctx(void) { return __tvm_ffi__library_ctx; }\n" +
-                    c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi));
+  std::string src =
+      "void* __tvm_ffi__library_ctx = 0;\n"
+      "void* get_ctx(void) { return __tvm_ffi__library_ctx; }\n" +
+      c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi));
   auto so = build_so(d, "ctx2", src);
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
@@ -288,9 +296,10 @@ TEST(LoadLibraryRuntime, ContextPointerIsClearedWhenTheLibraryModuleDies) {
 
 TEST(LoadLibraryRuntime, ContextPointerIsSetToTheLibraryModule) {
   TempDir d;
-  std::string src = "void* __tvm_ffi__library_ctx = 0;\n"
-                    "void* get_ctx(void) { return __tvm_ffi__library_ctx; }\n" +
-                    c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi));
+  std::string src =
+      "void* __tvm_ffi__library_ctx = 0;\n"
+      "void* get_ctx(void) { return __tvm_ffi__library_ctx; }\n" +
+      c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi));
   auto so = build_so(d, "ctx", src);
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
@@ -302,9 +311,10 @@ TEST(LoadLibraryRuntime, ContextPointerIsSetToTheLibraryModule) {
 
 TEST(LoadLibraryRuntime, LegacyContextPointerIsSet) {
   TempDir d;
-  std::string src = "void* __tvm_module_ctx = 0;\n"
-                    "void* get_ctx(void) { return __tvm_module_ctx; }\n" +
-                    c_array(symbols::kLegacyBin, blob_of(sample_tree(), Format::legacy));
+  std::string src =
+      "void* __tvm_module_ctx = 0;\n"
+      "void* get_ctx(void) { return __tvm_module_ctx; }\n" +
+      c_array(symbols::kLegacyBin, blob_of(sample_tree(), Format::legacy));
   auto so = build_so(d, "lctx", src);
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
@@ -328,9 +338,9 @@ TEST(LoadLibraryRuntime, PrefixSelectsThePrefixedBlob) {
   TempDir d;
   ModuleTree other;
   other.add({"other", false, ByteSource::from_bytes({1, 2}), {}});
-  std::string src = c_array(std::string("llama_") + symbols::kFfiBin,
-                            blob_of(sample_tree(), Format::ffi)) +
-                    c_array(symbols::kFfiBin, blob_of(other, Format::ffi));
+  std::string src =
+      c_array(std::string("llama_") + symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)) +
+      c_array(symbols::kFfiBin, blob_of(other, Format::ffi));
   auto so = build_so(d, "prefixed", src);
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
@@ -369,11 +379,11 @@ TEST(LoadLibraryRuntime, RegisteredLoaderBuildsTheModule) {
   auto so = build_so(d, "loader", c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)));
   int calls = 0;
   ScopedLoader cuda("cuda", {[&](const LoadContext& c) -> ModulePtr {
-                              ++calls;
-                              return std::make_shared<CudaLikeModule>(c.kind, c.payload,
-                                                                      c.keep_alive);
-                            },
-                            nullptr});
+                               ++calls;
+                               return std::make_shared<CudaLikeModule>(c.kind, c.payload,
+                                                                       c.keep_alive);
+                             },
+                             nullptr});
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
   LoadedTree tree = load_library_tree(so, opts);
@@ -393,10 +403,10 @@ TEST(LoadLibraryRuntime, LegacyStreamLoaderConsumesATvmStylePayload) {
   auto so = build_so(d, "stream", c_array(symbols::kLegacyBin, blob_of(t, Format::legacy)));
   std::string seen;
   ScopedLoader cuda("cuda", {nullptr, [&](Reader& r, const LoadContext& c) -> ModulePtr {
-                              seen = std::string(r.str("fmt"));
-                              seen += "/" + std::string(r.str("data"));
-                              return std::make_shared<Module>(c.kind, ByteView(), c.keep_alive);
-                            }});
+                               seen = std::string(r.str("fmt"));
+                               seen += "/" + std::string(r.str("data"));
+                               return std::make_shared<Module>(c.kind, ByteView(), c.keep_alive);
+                             }});
   LoadedTree tree = load_library_tree(so);
   EXPECT_EQ(seen, "ptx/kernel source");
   EXPECT_EQ(tree.modules.size(), 2u);
@@ -416,7 +426,8 @@ TEST(SystemLib, StaticConstructorRegistrationIsFoundUnderItsPrefix) {
   std::string src = c_array(sym, blob_of(sample_tree(), Format::ffi)) +
                     "extern int TVMFFIEnvModRegisterSystemLibSymbol(const char*, void*);\n"
                     "__attribute__((constructor)) static void reg(void) {\n"
-                    "  TVMFFIEnvModRegisterSystemLibSymbol(\"" + sym + "\", (void*)" + sym + ");\n}\n";
+                    "  TVMFFIEnvModRegisterSystemLibSymbol(\"" +
+                    sym + "\", (void*)" + sym + ");\n}\n";
   auto so = build_so(d, "syslib", src);
   void* h = ::dlopen(so.c_str(), RTLD_NOW | RTLD_GLOBAL);
   ASSERT_NE(h, nullptr) << ::dlerror();
@@ -452,8 +463,8 @@ TEST(SystemLib, TvmRegistrationAlsoReachesARealTvmRuntimeLinkedAfterMblob) {
                    "int TVMFFIEnvModRegisterSystemLibSymbol(const char* n, void* p) {\n"
                    "  (void)p; strncpy(seen, n, 255); return 0; }\n"
                    "const char* faketvm_seen(void) { return seen; }\n");
-  test::run_ok({"cc", "-shared", "-fPIC", "-o", (d / "libfaketvm.so").string(),
-                (d / "faketvm.c").string()});
+  test::run_ok(
+      {"cc", "-shared", "-fPIC", "-o", (d / "libfaketvm.so").string(), (d / "faketvm.c").string()});
   test::write_text(d / "main.cc", c_array("blob", blob_of(sample_tree(), Format::ffi)) + R"(
 #include <cstdio>
 #include "mblob/runtime/library.h"
@@ -468,12 +479,17 @@ int main() {
 }
 )");
   fs::path runtime = MBLOB_RUNTIME_LIB;
-  std::vector<std::string> cmd = {"g++", "-std=c++17", "-I", MBLOB_INCLUDE_DIR,
-                                  (d / "main.cc").string(), runtime.string(),
-                                  (d / "libfaketvm.so").string(),
-                                  "-Wl,-rpath," + runtime.parent_path().string() + ":" +
-                                      d.path().string(),
-                                  "-o", (d / "prog").string()};
+  std::vector<std::string> cmd = {
+      "g++",
+      "-std=c++17",
+      "-I",
+      MBLOB_INCLUDE_DIR,
+      (d / "main.cc").string(),
+      runtime.string(),
+      (d / "libfaketvm.so").string(),
+      "-Wl,-rpath," + runtime.parent_path().string() + ":" + d.path().string(),
+      "-o",
+      (d / "prog").string()};
   if (MBLOB_SANITIZED) cmd.push_back("-fsanitize=address,undefined");
   test::run_ok(cmd);
   auto r = test::run({(d / "prog").string()});
@@ -491,22 +507,28 @@ TEST(SystemLib, SystemLibModuleResolvesRegisteredSymbols) {
 // The CLI.
 TEST(LoadCli, JsonShowsTheTree) {
   TempDir d;
-  auto so = build_so(d, "cli", std::string(kHostCode) +
-                                   c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)));
+  auto so = build_so(
+      d, "cli",
+      std::string(kHostCode) + c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)));
   auto r = test::run_ok({test::cli(), "load", so.string(), "--json"});
   auto j = nlohmann::json::parse(r.out);
   Bytes cuda = test::pattern_bytes(1000, 1);
   Bytes params = test::pattern_bytes(5000, 2);
-  nlohmann::json expected = {
-      {"format", "ffi"},
-      {"symbol", "__tvm_ffi__library_bin"},
-      {"blob_bytes", blob_of(sample_tree(), Format::ffi).size()},
-      {"modules",
-       {{{"index", 0}, {"kind", "_lib"}, {"imports", {1, 2}}},
-        {{"index", 1}, {"kind", "cuda"}, {"payload_bytes", 1000}, {"xxh3_64", xxh3_64_hex(cuda)},
-         {"imports", {2}}},
-        {{"index", 2}, {"kind", "params"}, {"payload_bytes", 5000},
-         {"xxh3_64", xxh3_64_hex(params)}, {"imports", nlohmann::json::array()}}}}};
+  nlohmann::json expected = {{"format", "ffi"},
+                             {"symbol", "__tvm_ffi__library_bin"},
+                             {"blob_bytes", blob_of(sample_tree(), Format::ffi).size()},
+                             {"modules",
+                              {{{"index", 0}, {"kind", "_lib"}, {"imports", {1, 2}}},
+                               {{"index", 1},
+                                {"kind", "cuda"},
+                                {"payload_bytes", 1000},
+                                {"xxh3_64", xxh3_64_hex(cuda)},
+                                {"imports", {2}}},
+                               {{"index", 2},
+                                {"kind", "params"},
+                                {"payload_bytes", 5000},
+                                {"xxh3_64", xxh3_64_hex(params)},
+                                {"imports", nlohmann::json::array()}}}}};
   EXPECT_EQ(j, expected) << r.out;
 }
 

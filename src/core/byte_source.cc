@@ -29,7 +29,7 @@ void ByteSource::append(std::vector<std::uint8_t> bytes) {
 }
 
 void ByteSource::append_file(const fs::path& path, std::uint64_t offset, std::uint64_t size) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw_errno("cannot read " + path.string());
   if (!S_ISREG(st.st_mode)) throw Error(path.string() + ": not a regular file");
   auto file_size = static_cast<std::uint64_t>(st.st_size);

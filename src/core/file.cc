@@ -48,7 +48,7 @@ mode_t current_umask() {
 MappedFile::MappedFile(const fs::path& path) : path_(path) {
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) throw_errno("cannot open " + path.string());
-  struct stat st{};
+  struct stat st {};
   if (::fstat(f.fd, &st) != 0) throw_errno("cannot stat " + path.string());
   if (!S_ISREG(st.st_mode)) throw Error(path.string() + ": not a regular file");
   size_ = static_cast<std::size_t>(st.st_size);
@@ -142,7 +142,8 @@ std::uint64_t copy_fd_range(int in_fd, std::uint64_t in_offset, int out_fd, std:
     std::vector<std::uint8_t> buf(1u << 20);
     bool seekable = ::lseek(in_fd, 0, SEEK_CUR) >= 0;
     while (done < count) {
-      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(count - done, buf.size()));
+      std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(count - done, buf.size()));
       ssize_t n = seekable ? ::pread(in_fd, buf.data(), want, static_cast<off_t>(in_offset + done))
                            : ::read(in_fd, buf.data(), want);
       if (n < 0) {

@@ -23,7 +23,8 @@ std::vector<std::string> string_list(const std::filesystem::path& path, const js
   std::vector<std::string> out;
   if (!m.contains(key)) return out;
   const json& v = m.at(key);
-  if (!v.is_array()) bad(path, fmt::format("module \"{}\": \"{}\" must be a list of strings", module, key));
+  if (!v.is_array())
+    bad(path, fmt::format("module \"{}\": \"{}\" must be a list of strings", module, key));
   for (const auto& e : v) {
     if (!e.is_string()) {
       bad(path, fmt::format("module \"{}\": \"{}\" must be a list of strings", module, key));
@@ -88,7 +89,8 @@ Manifest read_manifest(const std::filesystem::path& path) {
     const json& m = modules[i];
     std::string name = m["name"].get<std::string>();
     for (const auto& [key, value] : m.items()) {
-      if (!known_keys.count(key)) bad(path, fmt::format("module \"{}\": unknown key \"{}\"", name, key));
+      if (!known_keys.count(key))
+        bad(path, fmt::format("module \"{}\": unknown key \"{}\"", name, key));
     }
     if (!m.contains("kind") || !m["kind"].is_string() || m["kind"].get<std::string>().empty()) {
       bad(path, fmt::format("module \"{}\" needs a \"kind\" (\"host\" for host code)", name));
@@ -96,13 +98,15 @@ Manifest read_manifest(const std::filesystem::path& path) {
     ModuleTree::Node node;
     std::string kind = m["kind"].get<std::string>();
     if (kind == kLibKind || kind == kImportTreeKind) {
-      bad(path, fmt::format("module \"{}\": \"{}\" is reserved; host code has kind \"host\"", name, kind));
+      bad(path, fmt::format("module \"{}\": \"{}\" is reserved; host code has kind \"host\"", name,
+                            kind));
     }
     if (kind == "host") {
       node.host = true;
       if (m.contains("payload")) {
         bad(path, fmt::format("module \"{}\": a host module has \"sources\"/\"objects\", not a "
-                              "\"payload\"", name));
+                              "\"payload\"",
+                              name));
       }
       for (const auto& s : string_list(path, m, name, "sources")) {
         node.host_inputs.push_back(existing_file(path, name, s));
@@ -113,12 +117,14 @@ Manifest read_manifest(const std::filesystem::path& path) {
     } else {
       node.kind = kind;
       if (m.contains("sources") || m.contains("objects")) {
-        bad(path, fmt::format("module \"{}\": only host modules have \"sources\"/\"objects\"", name));
+        bad(path,
+            fmt::format("module \"{}\": only host modules have \"sources\"/\"objects\"", name));
       }
       if (!m.contains("payload") || !m["payload"].is_string()) {
         bad(path, fmt::format("module \"{}\" needs a \"payload\" file", name));
       }
-      node.payload = ByteSource::from_file(existing_file(path, name, m["payload"].get<std::string>()));
+      node.payload =
+          ByteSource::from_file(existing_file(path, name, m["payload"].get<std::string>()));
       if (m.contains("legacy_raw")) {
         if (!m["legacy_raw"].is_boolean()) {
           bad(path, fmt::format("module \"{}\": \"legacy_raw\" must be true or false", name));

@@ -9,7 +9,8 @@ namespace mblob {
 namespace {
 
 std::string display_kind(const ModuleTree& tree, std::size_t node) {
-  return tree.nodes[node].host ? std::string("_lib (host code)") : "\"" + tree.nodes[node].kind + "\"";
+  return tree.nodes[node].host ? std::string("_lib (host code)")
+                               : "\"" + tree.nodes[node].kind + "\"";
 }
 
 }  // namespace
@@ -127,23 +128,31 @@ FlatTree flatten(const ModuleTree& tree) {
       }
     }
     if (order.size() != count || order.front() != 0) {
-      // Name one edge of the cycle: a parent still waiting, and the child it waits on.
-      std::size_t parent = 0;
-      std::size_t child = 0;
-      for (std::size_t g = 0; g < count; ++g) {
-        if (indegree[g] == 0) continue;
-        for (std::size_t p = 0; p < count; ++p) {
-          for (auto c : children[p]) {
-            if (c == g && indegree[p] > 0) {
-              parent = p;
-              child = g;
-            }
-          }
+      // Name an edge that lies on a cycle. Every module Kahn's algorithm could not emit still
+      // waits on a parent that was not emitted either; walking those parents from any waiting
+      // module must come back to a module already seen, and the step that does is a cycle edge.
+      std::vector<bool> emitted(count, false);
+      for (auto g : order) emitted[g] = true;
+      std::vector<std::size_t> waiting_parent(count, SIZE_MAX);
+      for (std::size_t p = 0; p < count; ++p) {
+        if (emitted[p]) continue;
+        for (auto c : children[p]) {
+          if (!emitted[c]) waiting_parent[c] = p;
         }
       }
-      throw Error("cannot export: the import graph has a cycle once host-code modules are merged "
-                  "into one \"_lib\" (parent " + display_kind(tree, flat.groups[parent][0]) +
-                  ", child " + display_kind(tree, flat.groups[child][0]) + ")");
+      std::size_t child = 0;
+      while (child < count && emitted[child]) ++child;
+      std::vector<bool> seen(count, false);
+      while (!seen[child]) {
+        seen[child] = true;
+        child = waiting_parent[child];
+      }
+      std::size_t parent = waiting_parent[child];
+      throw Error(
+          "cannot export: the import graph has a cycle once host-code modules are merged "
+          "into one \"_lib\" (parent " +
+          display_kind(tree, flat.groups[parent][0]) + ", child " +
+          display_kind(tree, flat.groups[child][0]) + ")");
     }
     std::vector<std::uint64_t> renumber(count);
     for (std::size_t i = 0; i < count; ++i) renumber[order[i]] = i;

@@ -25,7 +25,6 @@
 // kinds are non-empty; every length fits; nothing follows the last entry.
 #include "mblob/format/reader.h"
 
-
 namespace mblob {
 
 namespace {

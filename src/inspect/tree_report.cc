@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-
 #include "mblob/core/digest.h"
 #include "mblob/core/progress.h"
 
@@ -38,7 +37,8 @@ TreeReport TreeReport::from(const ParsedBlob& blob, const std::string& symbol) {
 
 nlohmann::ordered_json TreeReport::to_json() const {
   nlohmann::ordered_json j;
-  j["format"] = format ? nlohmann::ordered_json(format_name(*format)) : nlohmann::ordered_json(nullptr);
+  j["format"] =
+      format ? nlohmann::ordered_json(format_name(*format)) : nlohmann::ordered_json(nullptr);
   j["symbol"] = format ? nlohmann::ordered_json(symbol) : nlohmann::ordered_json(nullptr);
   j["blob_bytes"] = blob_bytes;
   j["modules"] = nlohmann::ordered_json::array();

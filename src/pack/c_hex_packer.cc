@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "pack_util.h"
 #include "mblob/core/progress.h"
+#include "pack_util.h"
 
 namespace mblob::packers {
 
@@ -60,8 +60,9 @@ std::vector<std::filesystem::path> c_hex(const PackRequest& r) {
   AtomicFile out(path);
   HexWriter w(out);
   const std::string& sym = r.symbol;
-  w.text("#ifdef _WIN32\n#define TVM_EXPORT __declspec(dllexport)\n#else\n#define TVM_EXPORT\n"
-         "#endif\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
+  w.text(
+      "#ifdef _WIN32\n#define TVM_EXPORT __declspec(dllexport)\n#else\n#define TVM_EXPORT\n"
+      "#endif\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
   w.text("TVM_EXPORT extern const unsigned char " + sym + "[];\n");
   w.text("const unsigned char " + sym + "[" + std::to_string(r.blob->size()) + "] = {");
   Progress progress("c-hex", r.blob->size(), !r.settings.progress);

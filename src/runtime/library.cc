@@ -70,7 +70,6 @@ int find_segment(struct dl_phdr_info* info, std::size_t, void* data) {
   return 0;
 }
 
-
 }  // namespace
 
 std::size_t readable_extent(const void* addr, const std::string& what) {
@@ -113,8 +112,8 @@ LoadedTree load_library_tree(const std::filesystem::path& path, const LoadOption
     if (addr == nullptr) continue;
     std::string where = path.string() + ": symbol " + symbol;
     std::size_t extent = readable_extent(addr, where);
-    LoadedTree tree = deserialize_tree(ByteView(addr, extent), name.format, options, library,
-                                       lib, where);
+    LoadedTree tree =
+        deserialize_tree(ByteView(addr, extent), name.format, options, library, lib, where);
     tree.symbol = symbol;
     // The layout's context pointer, when the tree holds the library module (TVM's runtimes set
     // it to the library module they build; a tree without "_lib" has none to point at).

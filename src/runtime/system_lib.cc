@@ -62,8 +62,8 @@ LoadedTree system_lib_tree(std::string_view prefix, const LoadOptions& options) 
     if (addr == nullptr) continue;
     std::string where = "system lib: symbol " + symbol;
     std::size_t extent = readable_extent(addr, where);
-    LoadedTree tree = deserialize_tree(ByteView(addr, extent), format, options, library, nullptr,
-                                       where);
+    LoadedTree tree =
+        deserialize_tree(ByteView(addr, extent), format, options, library, nullptr, where);
     tree.symbol = symbol;
     return tree;
   }
@@ -103,10 +103,10 @@ int forward_to_next(const char* fn_name, const char* name, void* ptr) {
 }  // namespace
 
 extern "C" __attribute__((weak)) int TVMFFIEnvModRegisterSystemLibSymbol(const char* name,
-                                                                          void* ptr) {
+                                                                         void* ptr) {
   return forward_to_next("TVMFFIEnvModRegisterSystemLibSymbol", name, ptr);
 }
 extern "C" __attribute__((weak)) int TVMBackendRegisterSystemLibSymbol(const char* name,
-                                                                        void* ptr) {
+                                                                       void* ptr) {
   return forward_to_next("TVMBackendRegisterSystemLibSymbol", name, ptr);
 }

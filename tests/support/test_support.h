@@ -51,9 +51,9 @@ std::vector<std::uint8_t> pattern_bytes(std::size_t n, std::uint32_t seed = 1);
 inline std::string cli() { return MBLOB_CLI; }
 
 // Skips the current test with a reason when `tool` is not on PATH.
-#define MBLOB_REQUIRE_TOOL(var, name)                                                   \
-  std::string var = ::mblob::test::find_tool(name);                                     \
-  if (var.empty()) GTEST_SKIP() << "SKIPPED: " << (name)                                \
-                                << " is not installed (scripts/install-deps.sh installs it)"
+#define MBLOB_REQUIRE_TOOL(var, name)               \
+  std::string var = ::mblob::test::find_tool(name); \
+  if (var.empty())                                  \
+  GTEST_SKIP() << "SKIPPED: " << (name) << " is not installed (scripts/install-deps.sh installs it)"
 
 }  // namespace mblob::test

@@ -54,8 +54,9 @@ int run_export(const ExportArgs& a) {
 
 const Command kExport(30, [](CLI::App& app, Action& selected) {
   auto a = std::make_shared<ExportArgs>();
-  auto* sub = app.add_subcommand("export", "Export a module tree (JSON manifest) to a shared "
-                                           "library (or a static archive with --system-lib).");
+  auto* sub = app.add_subcommand("export",
+                                 "Export a module tree (JSON manifest) to a shared "
+                                 "library (or a static archive with --system-lib).");
   sub->footer(
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
@@ -71,7 +72,8 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "     {\"name\": \"w\", \"kind\": \"params\", \"payload\": \"w.bin\"}]}\n"
       "A module may add \"legacy_raw\": true when its payload is already the module's own TVM\n"
       "stream (what TVM's runtime.module.loadbinary_<kind> reads); without it, --format legacy\n"
-      "wraps the payload in a length prefix (readable by mblob; not by TVM's loader for that kind).\n\n"
+      "wraps the payload in a length prefix (readable by mblob; not by TVM's loader for that "
+      "kind).\n\n"
       "Examples:\n"
       "  mblob export model.json -o model.so\n"
       "  mblob export model.json -o model.so --target aarch64-linux-gnu\n"
@@ -97,7 +99,8 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->add_flag("--system-lib", a->system_lib,
                 "Build a static archive whose blob registers itself at start-up (link it with "
                 "--whole-archive); load it with mblob::system_lib(prefix)");
-  sub->add_option("--prefix", a->prefix, "Symbol prefix for system-lib builds (needs --system-lib)");
+  sub->add_option("--prefix", a->prefix,
+                  "Symbol prefix for system-lib builds (needs --system-lib)");
   sub->add_option("--cc", a->cc, "Compiler driver to use instead of the preset's");
   sub->add_option("--linker", a->linker, "Linker: bfd, gold, lld or mold (as -fuse-ld=)");
   sub->add_option("--workspace", a->workspace,

@@ -31,8 +31,7 @@ int run_load(const LoadArgs& a) {
 const Command kLoad(50, [](CLI::App& app, Action& selected) {
   auto args = std::make_shared<LoadArgs>();
   auto* sub = app.add_subcommand(
-      "load",
-      "Load a shared library through mblob's runtime (dlopen) and print its module tree.");
+      "load", "Load a shared library through mblob's runtime (dlopen) and print its module tree.");
   sub->footer(
       "\nThe library is dlopen'ed (so it must be built for this machine: its constructors run);\n"
       "the blob symbol is looked up under __tvm_ffi__library_bin, __tvm_ffi_library_bin and\n"

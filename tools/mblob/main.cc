@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
   app.name("mblob");
   app.require_subcommand(1);
   app.set_version_flag("--version", "mblob 0.1.0");
-  app.footer("Run `mblob COMMAND --help` for a command's options.\n"
-             "Exit status: 0 success, 1 error (one line on stderr), 2 usage error.");
+  app.footer(
+      "Run `mblob COMMAND --help` for a command's options.\n"
+      "Exit status: 0 success, 1 error (one line on stderr), 2 usage error.");
 
   auto& list = commands();
   std::stable_sort(list.begin(), list.end(),

@@ -49,7 +49,7 @@ class ByteSource {
  private:
   struct Piece {
     std::shared_ptr<const std::vector<std::uint8_t>> bytes;  // set for in-memory pieces
-    std::filesystem::path file;                               // else a file range
+    std::filesystem::path file;                              // else a file range
     std::uint64_t offset = 0;
     std::uint64_t size = 0;
   };

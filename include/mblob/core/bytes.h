@@ -38,9 +38,7 @@ class ByteView {
 
   // Bytes [offset, offset + count); throws Error when that range is not inside the view.
   ByteView sub(std::size_t offset, std::size_t count) const;
-  std::string_view as_string() const {
-    return {reinterpret_cast<const char*>(data_), size_};
-  }
+  std::string_view as_string() const { return {reinterpret_cast<const char*>(data_), size_}; }
   std::vector<std::uint8_t> to_vector() const { return {data_, data_ + size_}; }
 
  private:

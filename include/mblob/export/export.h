@@ -15,16 +15,16 @@ namespace mblob {
 
 struct ExportOptions {
   Format format = Format::ffi;
-  std::string symbol;         // blob symbol base name; "" = the layout's current name
-  std::string target;         // triple; "" = this machine
+  std::string symbol;  // blob symbol base name; "" = the layout's current name
+  std::string target;  // triple; "" = this machine
   std::string packer = kDefaultPacker;
-  PackFn fpack_imports;       // when set, used instead of `packer` (TVM's hook)
-  PackSettings pack;          // per-packer knobs
-  bool system_lib = false;    // a static archive registering its blob at start-up
-  std::string prefix;         // symbol prefix; needs system_lib (as in TVM)
+  PackFn fpack_imports;     // when set, used instead of `packer` (TVM's hook)
+  PackSettings pack;        // per-packer knobs
+  bool system_lib = false;  // a static archive registering its blob at start-up
+  std::string prefix;       // symbol prefix; needs system_lib (as in TVM)
   ToolchainOverrides toolchain;
   std::filesystem::path workspace;  // "" = a temporary directory, removed afterwards
-  bool quiet = false;         // no progress on stderr
+  bool quiet = false;               // no progress on stderr
   // Receives warnings (e.g. empty ffi payloads). Default: stderr.
   std::function<void(const std::string&)> warn;
 };

@@ -13,9 +13,9 @@ namespace mblob {
 
 struct ModuleTree {
   struct Node {
-    std::string kind{};     // e.g. "cuda", "params"; ignored for host nodes
-    bool host = false;      // host code (TVM's "llvm"/"c" modules): merged into the "_lib" entry
-    ByteSource payload{};   // the module's serialized bytes (not read until written)
+    std::string kind{};    // e.g. "cuda", "params"; ignored for host nodes
+    bool host = false;     // host code (TVM's "llvm"/"c" modules): merged into the "_lib" entry
+    ByteSource payload{};  // the module's serialized bytes (not read until written)
     std::vector<std::size_t> imports{};  // indices into nodes, in import order
     // Legacy layout only: true when `payload` is already the module's own TVM stream (what its
     // TVM loader consumes), written verbatim. By default mblob writes a legacy payload as one

@@ -17,9 +17,9 @@
 namespace mblob {
 
 struct BlobEntry {
-  std::string kind;       // "_lib" for the library placeholder
-  ByteView payload;       // the payload's bytes (legacy: see LegacyPayloadFn)
-  std::uint64_t offset;   // offset of the entry's kind within the symbol (for messages)
+  std::string kind;      // "_lib" for the library placeholder
+  ByteView payload;      // the payload's bytes (legacy: see LegacyPayloadFn)
+  std::uint64_t offset;  // offset of the entry's kind within the symbol (for messages)
   bool is_lib() const { return kind == kLibKind; }
 };
 

@@ -25,25 +25,25 @@ class Toolchain;
 
 // Knobs of the individual packers (each reads the ones it needs).
 struct PackSettings {
-  std::uint64_t align = 16;                    // native, asm-incbin, c-embed
+  std::uint64_t align = 16;                      // native, asm-incbin, c-embed
   Visibility visibility = Visibility::default_;  // native
-  std::string section;                         // native, asm-incbin ("" = target default)
+  std::string section;                           // native, asm-incbin ("" = target default)
   std::uint64_t large_threshold = std::uint64_t{1} << 30;  // native (x86-64 .lrodata)
-  std::string objcopy = "objcopy";             // objcopy: program (GNU objcopy or llvm-objcopy)
-  std::string command;                         // command: template (docs/packers.md)
-  bool progress = false;                       // draw progress on a terminal
+  std::string objcopy = "objcopy";  // objcopy: program (GNU objcopy or llvm-objcopy)
+  std::string command;              // command: template (docs/packers.md)
+  bool progress = false;            // draw progress on a terminal
 };
 
 struct PackRequest {
-  const ByteSource* blob = nullptr;   // the blob symbol's contents (header + body)
-  std::string symbol;                 // name to define, prefix included
-  std::string prefix;                 // the system-lib prefix alone ("" when none)
+  const ByteSource* blob = nullptr;  // the blob symbol's contents (header + body)
+  std::string symbol;                // name to define, prefix included
+  std::string prefix;                // the system-lib prefix alone ("" when none)
   Format format = Format::ffi;
-  const Target* target = nullptr;     // the object writer's target
-  std::string triple;                 // as the user gave it (for commands)
+  const Target* target = nullptr;        // the object writer's target
+  std::string triple;                    // as the user gave it (for commands)
   const Toolchain* toolchain = nullptr;  // the export toolchain; null when packing alone
   bool system_lib = false;
-  std::filesystem::path workspace;    // where the packer writes its files
+  std::filesystem::path workspace;  // where the packer writes its files
   PackSettings settings;
 
   // The blob as a file in the workspace ("imports.bin"), written on first use. For packers

@@ -82,12 +82,12 @@ struct LoadOptions {
 // A loaded tree, with the facts `mblob load` prints.
 struct LoadedTree {
   ModulePtr root;
-  std::vector<ModulePtr> modules;  // blob index order; modules[0] == root
+  std::vector<ModulePtr> modules;                          // blob index order; modules[0] == root
   std::vector<std::vector<std::uint64_t>> import_indices;  // per module, as stored in the blob
-  std::optional<Format> format;  // empty when the library holds no blob
-  std::string symbol;            // the blob symbol found (with prefix)
-  std::uint64_t blob_bytes = 0;  // header + body
-  bool implicit_root = false;    // legacy blob without an import tree
+  std::optional<Format> format;                            // empty when the library holds no blob
+  std::string symbol;                                      // the blob symbol found (with prefix)
+  std::uint64_t blob_bytes = 0;                            // header + body
+  bool implicit_root = false;                              // legacy blob without an import tree
 };
 
 // Rebuilds the tree from a blob symbol's bytes. "_lib" entries become `library` (when null, a
