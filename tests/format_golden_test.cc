@@ -258,6 +258,24 @@ TEST(ImportTree, CycleBetweenDeviceModulesIsRefused) {
   }
 }
 
+TEST(ImportTree, CycleErrorNamesAnEdgeOnTheCycleNotDownstreamOfIt) {
+  // root -> b, b -> c, c -> b (the cycle), c -> d (downstream of it).
+  ModuleTree t;
+  t.add({"root", false, ByteSource::from_bytes({1}), {1}});
+  t.add({"b", false, ByteSource::from_bytes({1}), {2}});
+  t.add({"c", false, ByteSource::from_bytes({1}), {1, 3}});
+  t.add({"d", false, ByteSource::from_bytes({1}), {}});
+  try {
+    flatten(t);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_TRUE(m.find("parent \"b\", child \"c\"") != std::string::npos ||
+                m.find("parent \"c\", child \"b\"") != std::string::npos)
+        << m;
+  }
+}
+
 TEST(ImportTree, ImportOutOfRangeIsRefused) {
   ModuleTree t;
   t.add({"a", false, ByteSource::from_bytes({1}), {5}});

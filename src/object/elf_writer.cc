@@ -16,6 +16,7 @@
 #include "mblob/core/error.h"
 #include "mblob/core/file.h"
 #include "mblob/core/progress.h"
+#include "mblob/core/text.h"
 #include "mblob/object/elf.h"
 
 namespace mblob {
@@ -58,21 +59,6 @@ bool symbol_char(char c, bool first) {
 bool section_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '.' || c == '$' || c == '-';
-}
-
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 void validate_symbol(std::string_view name) {

@@ -1,28 +1,11 @@
 #include "pack_util.h"
 
+#include "mblob/core/text.h"
 #include "mblob/toolchain/toolchain.h"
 
 namespace mblob::packers::detail {
 
-namespace {
-
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      static const char* digits = "0123456789abcdef";
-      out += "\\x";
-      out += digits[u >> 4];
-      out += digits[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void check_symbol(std::string_view packer, std::string_view name, bool allow_dot) {
   if (name.empty()) throw Error(std::string(packer) + ": the symbol name is empty");

@@ -3,6 +3,7 @@
 
 #include "builtin.h"
 #include "mblob/core/file.h"
+#include "mblob/core/text.h"
 
 namespace mblob {
 
@@ -45,8 +46,9 @@ const PackerInfo& find_packer(const std::string& name) {
   for (const auto& p : builtin_packers()) {
     if (p.name == name) return p;
   }
-  std::string known;
-  for (const auto& p : builtin_packers()) known += (known.empty() ? "" : ", ") + p.name;
+  std::vector<std::string> names;
+  for (const auto& p : builtin_packers()) names.push_back(p.name);
+  std::string known = join(names);
   throw Error("unknown packer \"" + name + "\" (known packers: " + known + ")");
 }
 

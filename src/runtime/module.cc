@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "mblob/core/text.h"
 #include "mblob/format/reader.h"
 
 namespace mblob {
@@ -48,19 +49,12 @@ std::optional<Loader> find_loader(const std::string& kind) {
   return it->second;
 }
 
-std::string registered_list() {
-  auto kinds = registered_loader_kinds();
-  if (kinds.empty()) return "none";
-  std::string s;
-  for (const auto& k : kinds) s += (s.empty() ? "" : ", ") + k;
-  return s;
-}
-
 [[noreturn]] void no_loader(const std::string& kind, const std::string& where) {
-  throw Error(where + ": no loader for module kind \"" + kind +
-              "\" (registered loaders: " + registered_list() +
-              "); register one with mblob::register_loader, or load with opaque_unknown_kinds to "
-              "keep unknown kinds as bytes");
+  throw Error(
+      where + ": no loader for module kind \"" + kind + "\" (registered loaders: " +
+      (registered_loader_kinds().empty() ? std::string("none") : join(registered_loader_kinds())) +
+      "); register one with mblob::register_loader, or load with opaque_unknown_kinds to "
+      "keep unknown kinds as bytes");
 }
 
 }  // namespace

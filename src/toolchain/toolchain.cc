@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "mblob/core/error.h"
+#include "mblob/core/text.h"
 
 namespace mblob {
 namespace fs = std::filesystem;
@@ -176,15 +177,6 @@ std::string normalize_triple(std::string_view triple) {
   return out;
 }
 
-std::string joined(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
-
 const std::array<std::string_view, 4> kLinkers = {"bfd", "gold", "lld", "mold"};
 
 bool is_cxx_source(const fs::path& source) {
@@ -245,8 +237,7 @@ const ToolchainPreset& preset_by_name(std::string_view name) {
   }
   std::vector<std::string> names;
   for (const auto& p : kPresets) names.emplace_back(p.name);
-  throw Error("unknown toolchain preset '" + std::string(name) +
-              "'; known: " + joined(names, ", "));
+  throw Error("unknown toolchain preset '" + std::string(name) + "'; known: " + join(names, ", "));
 }
 
 std::string_view host_triple() {
@@ -284,7 +275,7 @@ const ToolchainPreset& preset_for_triple(std::string_view triple) {
     }
   }
   throw Error("no toolchain preset for target '" + std::string(triple) +
-              "'; supported: " + joined(known, ", ") + " (or pass --cc and --linker)");
+              "'; supported: " + join(known, ", ") + " (or pass --cc and --linker)");
 }
 
 // ---- Toolchain -------------------------------------------------------------------------------
@@ -365,7 +356,7 @@ void Toolchain::check_available() const {
                                                    : " (Debian package " + t.package + ")"));
   }
   throw Error("toolchain " + std::string(preset_.name) + " is not usable: missing " +
-              joined(items, ", ") + "; scripts/install-deps.sh installs the packages");
+              join(items, ", ") + "; scripts/install-deps.sh installs the packages");
 }
 
 std::string Toolchain::cc_for(const fs::path& source) const {
