@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace mblob {
@@ -29,16 +31,17 @@ constexpr std::uint64_t kChunk = 8u << 20;  // 8 MiB per copy call
 mode_t current_umask() {
   if (FILE* f = std::fopen("/proc/self/status", "re")) {
     char line[256];
-    unsigned mask = 0;
-    bool found = false;
+    long mask = -1;
     while (std::fgets(line, sizeof line, f) != nullptr) {
-      if (std::sscanf(line, "Umask: %o", &mask) == 1) {
-        found = true;
+      if (std::strncmp(line, "Umask:", 6) == 0) {
+        char* end = nullptr;
+        mask = std::strtol(line + 6, &end, 8);
+        if (end == line + 6) mask = -1;
         break;
       }
     }
     std::fclose(f);
-    if (found) return static_cast<mode_t>(mask);
+    if (mask >= 0 && mask <= 0777) return static_cast<mode_t>(mask);
   }
   return 022;
 }
@@ -101,8 +104,7 @@ std::uint64_t copy_fd_range(int in_fd, std::uint64_t in_offset, int out_fd, std:
   };
 
   // 1. copy_file_range: in-kernel (and reflinks on filesystems that share extents).
-  bool try_cfr = true;
-  while (try_cfr && done < count) {
+  while (done < count) {
     loff_t off = static_cast<loff_t>(in_offset + done);
     std::uint64_t want = std::min<std::uint64_t>(count - done, kChunk);
     ssize_t n = ::copy_file_range(in_fd, &off, out_fd, nullptr, want, 0);
@@ -110,8 +112,7 @@ std::uint64_t copy_fd_range(int in_fd, std::uint64_t in_offset, int out_fd, std:
       if (errno == EINTR) continue;
       if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
           errno == EBADF || errno == ESPIPE || errno == ETXTBSY) {
-        try_cfr = false;
-        break;
+        break;  // not supported between these files: fall through to sendfile
       }
       throw_errno("copying " + what);
     }
@@ -120,16 +121,14 @@ std::uint64_t copy_fd_range(int in_fd, std::uint64_t in_offset, int out_fd, std:
     report();
   }
   // 2. sendfile: in-kernel from a file to anything.
-  bool try_sendfile = true;
-  while (try_sendfile && done < count) {
+  while (done < count) {
     off_t off = static_cast<off_t>(in_offset + done);
     std::uint64_t want = std::min<std::uint64_t>(count - done, kChunk);
     ssize_t n = ::sendfile(out_fd, in_fd, &off, want);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EINVAL || errno == ENOSYS || errno == ESPIPE || errno == EOPNOTSUPP) {
-        try_sendfile = false;
-        break;
+        break;  // fall through to read/write
       }
       throw_errno("copying " + what);
     }
