@@ -158,15 +158,48 @@ std::uint64_t copy_fd_range(int in_fd, std::uint64_t in_offset, int out_fd, std:
   return done;
 }
 
-AtomicFile::AtomicFile(fs::path target, unsigned mode) : target_(std::move(target)), mode_(mode) {
-  fs::path dir = target_.parent_path();
+namespace {
+
+// mkstemp-style template for a temporary name beside `target` (same directory, hidden).
+std::vector<char> template_beside(const fs::path& target) {
+  fs::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
-  std::string tmpl = (dir / ("." + target_.filename().string() + ".mblob-tmp-XXXXXX")).string();
+  std::string tmpl = (dir / ("." + target.filename().string() + ".mblob-tmp-XXXXXX")).string();
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
+  return name;
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(fs::path target, unsigned mode) : target_(std::move(target)), mode_(mode) {
+  std::vector<char> name = template_beside(target_);
   fd_ = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd_ < 0) throw_errno("cannot create a temporary file for " + target_.string());
   temp_ = name.data();
+}
+
+TempDir TempDir::beside(const fs::path& target) {
+  std::vector<char> name = template_beside(target);
+  if (::mkdtemp(name.data()) == nullptr) {
+    throw_errno("cannot create a temporary directory for " + target.string());
+  }
+  return TempDir(name.data());
+}
+
+TempDir TempDir::in_tmp(const std::string& prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  if (::mkdtemp(name.data()) == nullptr) throw_errno("cannot create a temporary directory");
+  return TempDir(name.data());
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
 }
 
 AtomicFile::~AtomicFile() {

@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 
 #include "../pack/pack_util.h"
+#include "mblob/core/file.h"
 #include "mblob/core/progress.h"
 #include "mblob/export/export.h"
 #include "mblob/format/writer.h"
@@ -21,32 +23,21 @@ using Clock = std::chrono::steady_clock;
 class Workspace {
  public:
   explicit Workspace(const fs::path& requested) {
-    if (!requested.empty()) {
-      std::error_code ec;
-      fs::create_directories(requested, ec);
-      if (ec) throw Error("cannot create workspace " + requested.string() + ": " + ec.message());
-      path_ = requested;
+    if (requested.empty()) {
+      temp_.emplace(TempDir::in_tmp("mblob-export"));
+      path_ = temp_->path();
       return;
     }
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/mblob-export-XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) == nullptr) throw_errno("cannot create a temporary workspace");
-    path_ = buf.data();
-    owned_ = true;
-  }
-  ~Workspace() {
-    if (owned_) {
-      std::error_code ec;
-      fs::remove_all(path_, ec);
-    }
+    std::error_code ec;
+    fs::create_directories(requested, ec);
+    if (ec) throw Error("cannot create workspace " + requested.string() + ": " + ec.message());
+    path_ = requested;
   }
   const fs::path& path() const { return path_; }
 
  private:
+  std::optional<TempDir> temp_;
   fs::path path_;
-  bool owned_ = false;
 };
 
 bool is_source(const fs::path& p) {

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "mblob/core/error.h"
+#include "mblob/core/file.h"
 #include "mblob/core/text.h"
 
 namespace mblob {
@@ -190,25 +191,9 @@ bool is_cxx_source(const fs::path& source) {
 // AtomicFile would leak into the bytes. Removed, with anything the tool left, on destruction.
 class StagingDir {
  public:
-  explicit StagingDir(const fs::path& out) : out_(out) {
-    fs::path dir = out.parent_path();
-    if (dir.empty()) dir = ".";
-    std::string tmpl = (dir / ("." + out.filename().string() + ".mblob-tmp-XXXXXX")).string();
-    std::vector<char> name(tmpl.begin(), tmpl.end());
-    name.push_back('\0');
-    if (::mkdtemp(name.data()) == nullptr) {
-      throw_errno("cannot create a temporary directory for " + out.string());
-    }
-    dir_ = name.data();
-  }
-  ~StagingDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  StagingDir(const StagingDir&) = delete;
-  StagingDir& operator=(const StagingDir&) = delete;
+  explicit StagingDir(const fs::path& out) : out_(out), dir_(TempDir::beside(out)) {}
 
-  fs::path staged() const { return dir_ / out_.filename(); }
+  fs::path staged() const { return dir_.path() / out_.filename(); }
 
   void commit(const std::string& tool) {
     std::error_code ec;
@@ -222,7 +207,7 @@ class StagingDir {
 
  private:
   fs::path out_;
-  fs::path dir_;
+  TempDir dir_;
 };
 
 }  // namespace

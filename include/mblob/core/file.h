@@ -74,6 +74,27 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// A new, private directory, removed with everything in it when the object dies.
+class TempDir {
+ public:
+  // Beside `target`, on the same file system (so a rename from it onto `target` is atomic):
+  // "<dir of target>/.<name of target>.mblob-tmp-XXXXXX".
+  static TempDir beside(const std::filesystem::path& target);
+  // Under $TMPDIR (default /tmp): "<prefix>-XXXXXX".
+  static TempDir in_tmp(const std::string& prefix);
+
+  TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  TempDir& operator=(TempDir&&) = delete;
+  TempDir(const TempDir&) = delete;
+  ~TempDir();
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::filesystem::path p) : path_(std::move(p)) {}
+  std::filesystem::path path_;
+};
+
 // Writes `data` to `path` atomically.
 void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode = 0666);
 // Reads a whole (small) file. For large inputs prefer MappedFile or streaming.
