@@ -276,52 +276,44 @@ TEST(LoadLibraryRuntime, DeepImportChainLoadsPrintsAndTearsDownWithoutRecursion)
   SUCCEED();
 }
 
+// A library holding `format`'s blob and defining that layout's context pointer, loaded; the
+// returned function reads the context pointer from inside the library.
+struct CtxLibrary {
+  TempDir dir;
+  LoadedTree tree;
+  void* (*get_ctx)() = nullptr;
+  explicit CtxLibrary(Format format) {
+    const char* ctx = format == Format::ffi ? symbols::kFfiCtx : symbols::kLegacyCtx;
+    std::string src = "void* " + std::string(ctx) + " = 0;\nvoid* get_ctx(void) { return " + ctx +
+                      "; }\n" +
+                      c_array(default_blob_symbol(format), blob_of(sample_tree(), format));
+    auto so = build_so(dir, "ctx", src);
+    LoadOptions opts;
+    opts.opaque_unknown_kinds = true;
+    tree = load_library_tree(so, opts);
+    get_ctx = reinterpret_cast<void* (*)()>(tree.root->find_symbol("get_ctx"));
+  }
+};
+
 TEST(LoadLibraryRuntime, ContextPointerIsClearedWhenTheLibraryModuleDies) {
-  TempDir d;
-  std::string src =
-      "void* __tvm_ffi__library_ctx = 0;\n"
-      "void* get_ctx(void) { return __tvm_ffi__library_ctx; }\n" +
-      c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi));
-  auto so = build_so(d, "ctx2", src);
-  LoadOptions opts;
-  opts.opaque_unknown_kinds = true;
-  LoadedTree tree = load_library_tree(so, opts);
-  auto* get_ctx = reinterpret_cast<void* (*)()>(tree.root->find_symbol("get_ctx"));
-  ASSERT_NE(get_ctx, nullptr);
-  ModulePtr child = tree.modules[1];  // keeps the library mapped
-  tree = LoadedTree();                // the library module dies
-  EXPECT_EQ(get_ctx(), nullptr);
+  CtxLibrary lib(Format::ffi);
+  ASSERT_NE(lib.get_ctx, nullptr);
+  ModulePtr child = lib.tree.modules[1];  // keeps the library mapped
+  lib.tree = LoadedTree();                // the library module dies
+  EXPECT_EQ(lib.get_ctx(), nullptr);
   EXPECT_FALSE(child->payload().empty());
 }
 
 TEST(LoadLibraryRuntime, ContextPointerIsSetToTheLibraryModule) {
-  TempDir d;
-  std::string src =
-      "void* __tvm_ffi__library_ctx = 0;\n"
-      "void* get_ctx(void) { return __tvm_ffi__library_ctx; }\n" +
-      c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi));
-  auto so = build_so(d, "ctx", src);
-  LoadOptions opts;
-  opts.opaque_unknown_kinds = true;
-  LoadedTree tree = load_library_tree(so, opts);
-  auto* get_ctx = reinterpret_cast<void* (*)()>(tree.root->find_symbol("get_ctx"));
-  ASSERT_NE(get_ctx, nullptr);
-  EXPECT_EQ(get_ctx(), static_cast<void*>(tree.root.get()));
+  CtxLibrary lib(Format::ffi);
+  ASSERT_NE(lib.get_ctx, nullptr);
+  EXPECT_EQ(lib.get_ctx(), static_cast<void*>(lib.tree.root.get()));
 }
 
 TEST(LoadLibraryRuntime, LegacyContextPointerIsSet) {
-  TempDir d;
-  std::string src =
-      "void* __tvm_module_ctx = 0;\n"
-      "void* get_ctx(void) { return __tvm_module_ctx; }\n" +
-      c_array(symbols::kLegacyBin, blob_of(sample_tree(), Format::legacy));
-  auto so = build_so(d, "lctx", src);
-  LoadOptions opts;
-  opts.opaque_unknown_kinds = true;
-  LoadedTree tree = load_library_tree(so, opts);
-  auto* get_ctx = reinterpret_cast<void* (*)()>(tree.root->find_symbol("get_ctx"));
-  ASSERT_NE(get_ctx, nullptr);
-  EXPECT_EQ(get_ctx(), static_cast<void*>(tree.root.get()));
+  CtxLibrary lib(Format::legacy);
+  ASSERT_NE(lib.get_ctx, nullptr);
+  EXPECT_EQ(lib.get_ctx(), static_cast<void*>(lib.tree.root.get()));
 }
 
 TEST(LoadLibraryRuntime, OlderFfiSymbolNameIsFound) {
