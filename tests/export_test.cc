@@ -325,6 +325,21 @@ TEST(Export, CompilerFailureShowsTheToolsStderrAndKeepsThePreviousOutput) {
   EXPECT_TRUE(leftovers(m.dir.path()).empty()) << leftovers(m.dir.path()).front();
 }
 
+TEST(Export, DiskFullFailsCleanlyAndKeepsThePreviousOutput) {
+  MBLOB_REQUIRE_TOOL(prlimit, "prlimit");
+  Model m;
+  auto so = m.dir / "model.so";
+  test::write_text(so, "previous library");
+  // RLIMIT_FSIZE stands in for a full disk: the 200 KB weights cannot be written in 64 KiB.
+  auto r = test::run({prlimit, "--fsize=65536", test::cli(), "export", m.manifest.string(), "-o",
+                      so.string(), "-q"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;
+  auto kept = test::read_bytes(so);
+  EXPECT_EQ(std::string(kept.begin(), kept.end()), "previous library");
+  EXPECT_TRUE(leftovers(m.dir.path()).empty());
+}
+
 struct BadManifest {
   const char* name;
   const char* json;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -160,6 +161,35 @@ std::uint64_t copy_fd_range(int in_fd, std::uint64_t in_offset, int out_fd, std:
 
 namespace {
 
+// Temporary files of live AtomicFiles, for remove_pending_temp_files(). Fixed-size storage, so a
+// signal handler can walk it without allocating; a slot is claimed and released atomically.
+constexpr int kTempSlots = 64;
+struct TempSlot {
+  std::atomic<bool> used{false};
+  std::atomic<bool> ready{false};
+  char path[4096];
+};
+TempSlot g_temp_slots[kTempSlots];
+
+int register_temp(const std::string& path) {
+  if (path.size() >= sizeof(TempSlot::path)) return -1;
+  for (int i = 0; i < kTempSlots; ++i) {
+    bool expected = false;
+    if (g_temp_slots[i].used.compare_exchange_strong(expected, true)) {
+      std::memcpy(g_temp_slots[i].path, path.c_str(), path.size() + 1);
+      g_temp_slots[i].ready.store(true);
+      return i;
+    }
+  }
+  return -1;  // more than 64 at once: those are only removed by their destructors
+}
+
+void unregister_temp(int slot) {
+  if (slot < 0) return;
+  g_temp_slots[slot].ready.store(false);
+  g_temp_slots[slot].used.store(false);
+}
+
 // mkstemp-style template for a temporary name beside `target` (same directory, hidden).
 std::vector<char> template_beside(const fs::path& target) {
   fs::path dir = target.parent_path();
@@ -177,6 +207,13 @@ AtomicFile::AtomicFile(fs::path target, unsigned mode) : target_(std::move(targe
   fd_ = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd_ < 0) throw_errno("cannot create a temporary file for " + target_.string());
   temp_ = name.data();
+  slot_ = register_temp(temp_.string());
+}
+
+void remove_pending_temp_files() noexcept {
+  for (auto& slot : g_temp_slots) {
+    if (slot.ready.load()) ::unlink(slot.path);
+  }
 }
 
 TempDir TempDir::beside(const fs::path& target) {
@@ -203,6 +240,7 @@ TempDir::~TempDir() {
 }
 
 AtomicFile::~AtomicFile() {
+  unregister_temp(slot_);
   if (fd_ >= 0) ::close(fd_);
   if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
 }
@@ -219,6 +257,8 @@ void AtomicFile::commit() {
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) throw_errno("writing " + target_.string());  // NFS reports errors here
+  unregister_temp(slot_);  // from here on the temp name is the target's, or gone
+  slot_ = -1;
   if (::rename(temp_.c_str(), target_.c_str()) != 0) {
     throw_errno("cannot move the new file into place at " + target_.string());
   }

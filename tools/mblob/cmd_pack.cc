@@ -6,7 +6,6 @@
 
 #include <cctype>
 #include <cerrno>
-#include <csignal>
 #include <cstdlib>
 #include <optional>
 
@@ -87,10 +86,6 @@ int run_pack(const PackArgs& a) {
                missing);
     return kExitUsage;
   }
-
-  // Past a file-size limit (ulimit -f) the kernel sends SIGXFSZ, whose default action kills
-  // the process without a word; ignored, the write fails with EFBIG and we report it.
-  std::signal(SIGXFSZ, SIG_IGN);
 
   ObjectSpec spec;
   spec.symbol = a.symbol;

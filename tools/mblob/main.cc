@@ -2,9 +2,11 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <csignal>
 
 #include "command.h"
 #include "mblob/core/error.h"
+#include "mblob/core/file.h"
 #include "mblob/toolchain/process.h"
 
 namespace mblob::cli {
@@ -18,6 +20,15 @@ Command::Command(int order, Setup setup) { commands().push_back({order, std::mov
 
 }  // namespace mblob::cli
 
+namespace {
+extern "C" void on_fatal_signal(int sig) {
+  mblob::kill_running_processes(sig);
+  mblob::remove_pending_temp_files();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace mblob::cli;
   CLI::App app{
@@ -29,6 +40,19 @@ int main(int argc, char** argv) {
   app.footer(
       "Run `mblob COMMAND --help` for a command's options.\n"
       "Exit status: 0 success, 1 error (one line on stderr), 2 usage error.");
+
+  // Past a file-size limit (ulimit -f) the kernel sends SIGXFSZ, whose default action kills the
+  // process without a word; ignored, the write fails with EFBIG and the command reports it (and
+  // leaves no partial file). Every command that writes files gets this.
+  std::signal(SIGXFSZ, SIG_IGN);
+  // Ctrl-C and friends: stop the tools we run, remove our temporary files, then die of the
+  // signal as usual. The target of an interrupted write is left as it was.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction sa {};
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
+  }
 
   auto& list = commands();
   std::stable_sort(list.begin(), list.end(),

@@ -69,10 +69,16 @@ class AtomicFile {
  private:
   std::filesystem::path target_;
   std::filesystem::path temp_;
+  int slot_ = -1;  // registration for remove_pending_temp_files()
   int fd_ = -1;
   unsigned mode_ = 0666;
   bool committed_ = false;
 };
+
+// Removes the temporary files of every AtomicFile not yet committed or destroyed. Async-signal-
+// safe (unlink only): a program's SIGINT/SIGTERM handler calls it before dying, so an interrupted
+// write leaves neither the target changed nor a temporary file beside it.
+void remove_pending_temp_files() noexcept;
 
 // A new, private directory, removed with everything in it when the object dies.
 class TempDir {
