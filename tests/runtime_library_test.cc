@@ -167,25 +167,26 @@ TEST(LoadLibraryRuntime, HeaderClaimingMoreThanTheSymbolIsRefused) {
   }
 }
 
-// objcopy --add-symbol makes symbols without a size: the parser is bounded by the segment.
-std::filesystem::path build_sizeless_so(const TempDir& d, const Bytes& blob) {
+// A library whose blob symbol is assembled around `blob` with .incbin. Without `size_directive`
+// the symbol has no size, as objcopy --add-symbol makes it (the parser is then bounded by the
+// segment); with one, the library claims whatever size it says.
+std::filesystem::path build_incbin_so(const TempDir& d, const Bytes& blob,
+                                      const std::string& size_directive = "") {
   test::write_bytes(d / "blob.bin", blob);
-  test::write_text(d / "sizeless.S",
+  test::write_text(d / "incbin.S",
                    ".section .rodata\n.globl __tvm_ffi__library_bin\n"
-                   ".type __tvm_ffi__library_bin, @object\n__tvm_ffi__library_bin:\n"
-                   ".incbin \"" +
-                       (d / "blob.bin").string() +
-                       "\"\n"
-                       ".section .note.GNU-stack,\"\",@progbits\n");
-  auto so = d / "sizeless.so";
-  test::run_ok({"cc", "-shared", "-fPIC", "-o", so.string(), (d / "sizeless.S").string()});
+                   ".type __tvm_ffi__library_bin, @object\n" +
+                       size_directive + "__tvm_ffi__library_bin:\n.incbin \"" +
+                       (d / "blob.bin").string() + "\"\n.section .note.GNU-stack,\"\",@progbits\n");
+  auto so = d / "incbin.so";
+  test::run_ok({"cc", "-shared", "-fPIC", "-o", so.string(), (d / "incbin.S").string()});
   return so;
 }
 
 TEST(LoadLibraryRuntime, SymbolWithoutSizeIsBoundedByItsSegment) {
   TempDir d;
   Bytes blob = blob_of(sample_tree(), Format::ffi);
-  auto so = build_sizeless_so(d, blob);
+  auto so = build_incbin_so(d, blob);
   auto nm = test::run_ok({"readelf", "-sW", so.string()});
   EXPECT_NE(nm.out.find("0 OBJECT  GLOBAL DEFAULT"), std::string::npos) << nm.out;
   LoadOptions opts;
@@ -199,7 +200,7 @@ TEST(LoadLibraryRuntime, SizelessSymbolWithLyingHeaderIsRefused) {
   TempDir d;
   Bytes blob = blob_of(sample_tree(), Format::ffi);
   blob[5] = 0x10;  // nbytes += 2^40: far past the end of the segment
-  auto so = build_sizeless_so(d, blob);
+  auto so = build_incbin_so(d, blob);
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
   try {
@@ -218,17 +219,7 @@ TEST(LoadLibraryRuntime, LyingSymbolSizeIsBoundedByTheSegment) {
   std::uint64_t claimed = (1ull << 30) - 8;
   for (int i = 0; i < 8; ++i)
     blob[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(claimed >> (8 * i));
-  test::write_bytes(d / "blob.bin", blob);
-  test::write_text(d / "liar.S",
-                   ".section .rodata\n.globl __tvm_ffi__library_bin\n"
-                   ".type __tvm_ffi__library_bin, @object\n"
-                   ".size __tvm_ffi__library_bin, 0x40000000\n__tvm_ffi__library_bin:\n"
-                   ".incbin \"" +
-                       (d / "blob.bin").string() +
-                       "\"\n"
-                       ".section .note.GNU-stack,\"\",@progbits\n");
-  auto so = d / "liar.so";
-  test::run_ok({"cc", "-shared", "-fPIC", "-o", so.string(), (d / "liar.S").string()});
+  auto so = build_incbin_so(d, blob, ".size __tvm_ffi__library_bin, 0x40000000\n");
   auto syms = test::run_ok({"readelf", "-sW", so.string()});
   ASSERT_NE(syms.out.find("0x40000000 OBJECT"), std::string::npos) << syms.out;
   LoadOptions opts;

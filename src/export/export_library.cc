@@ -94,8 +94,9 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     SerializeOptions so;
     so.format = options.format;
     so.warn = options.warn;
-    blob = serialize(tree, so);
-    report.modules = flatten(tree).groups.size();
+    FlatTree flat = flatten(tree);
+    report.modules = flat.groups.size();
+    blob = serialize(tree, flat, so);
   });
   report.blob_bytes = blob.size();
   std::string base = options.symbol.empty() ? default_blob_symbol(options.format) : options.symbol;

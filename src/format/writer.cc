@@ -21,11 +21,15 @@ void check_kinds(const ModuleTree& tree) {
 }  // namespace
 
 ByteSource serialize(const ModuleTree& tree, const SerializeOptions& options) {
+  return serialize(tree, flatten(tree), options);
+}
+
+ByteSource serialize(const ModuleTree& tree, const FlatTree& flat,
+                     const SerializeOptions& options) {
   auto warn = options.warn ? options.warn : [](const std::string& m) {
     std::fprintf(stderr, "mblob: warning: %s\n", m.c_str());
   };
   check_kinds(tree);
-  FlatTree flat = flatten(tree);
 
   // Small structural bytes accumulate in `w`; each payload is spliced in as a (file) piece.
   ByteSource body;

@@ -20,5 +20,7 @@ struct SerializeOptions {
 // The blob symbol's full contents: the u64 LE body size, then the body. Payload files are
 // referenced, not read: the result streams them when written.
 ByteSource serialize(const ModuleTree& tree, const SerializeOptions& options = {});
+// Same, with `flat` = flatten(tree) already computed by the caller.
+ByteSource serialize(const ModuleTree& tree, const FlatTree& flat, const SerializeOptions& options);
 
 }  // namespace mblob
