@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
     // One line first, then what the tool said (its command line and stderr).
     fmt::print(stderr, "mblob: error: {}\n{}\n", e.what(), e.details());
     return kExitError;
+  } catch (const mblob::UsageError& e) {
+    fmt::print(stderr, "mblob: error: {}\nRun with --help for more information.\n", e.what());
+    return kExitUsage;
   } catch (const mblob::Error& e) {
     fmt::print(stderr, "mblob: error: {}\n", e.what());
     return kExitError;

@@ -18,6 +18,13 @@ class Error : public std::runtime_error {
   static Error at(const std::string& where, std::uint64_t offset, const std::string& what);
 };
 
+// A request that cannot be carried out as asked (a bad option value, an output path that is a
+// directory, an unknown target): the CLI reports it like any Error but exits with status 2.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Formats errno (or a given error number) as text, e.g. "No such file or directory".
 std::string errno_text(int err);
 
