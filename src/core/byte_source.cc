@@ -95,6 +95,14 @@ void ByteSource::write_to(int fd, const std::string& what, ProgressFn progress,
   }
 }
 
+std::vector<fs::path> ByteSource::files() const {
+  std::vector<fs::path> out;
+  for (const auto& p : pieces_) {
+    if (!p.bytes) out.push_back(p.file);
+  }
+  return out;
+}
+
 void ByteSource::for_each_chunk(const std::function<void(ByteView)>& fn, std::size_t chunk) const {
   auto emit = [&](ByteView v) {
     for (std::size_t off = 0; off < v.size(); off += chunk) {

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <vector>
 
+#include "mblob/core/output_path.h"
+
 namespace mblob {
 namespace fs = std::filesystem;
 
@@ -203,7 +205,14 @@ std::vector<char> template_beside(const fs::path& target) {
 }  // namespace
 
 AtomicFile::AtomicFile(fs::path target, unsigned mode) : target_(std::move(target)), mode_(mode) {
-  std::vector<char> name = template_beside(target_);
+  OutputPath out = resolve_output(target_);
+  if (out.stream) {
+    fd_ = open_output_stream(out);
+    streaming_ = true;
+    return;
+  }
+  file_ = std::move(out.file);
+  std::vector<char> name = template_beside(file_);
   fd_ = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd_ < 0) throw_errno("cannot create a temporary file for " + target_.string());
   temp_ = name.data();
@@ -233,6 +242,16 @@ TempDir TempDir::in_tmp(const std::string& prefix) {
   return TempDir(name.data());
 }
 
+TempDir TempDir::in(const fs::path& dir, const std::string& prefix) {
+  std::string tmpl = (dir / (prefix + "-XXXXXX")).string();
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  if (::mkdtemp(name.data()) == nullptr) {
+    throw_errno("cannot create a private directory in " + dir.string());
+  }
+  return TempDir(name.data());
+}
+
 TempDir::~TempDir() {
   if (path_.empty()) return;
   std::error_code ec;
@@ -246,12 +265,20 @@ AtomicFile::~AtomicFile() {
 }
 
 std::uint64_t AtomicFile::position() const {
+  if (streaming_) throw Error("cannot seek in " + target_.string() + ", a device or FIFO");
   off_t pos = ::lseek(fd_, 0, SEEK_CUR);
   if (pos < 0) throw_errno("seeking in " + target_.string());
   return static_cast<std::uint64_t>(pos);
 }
 
 void AtomicFile::commit() {
+  if (streaming_) {
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw_errno("writing " + target_.string());
+    committed_ = true;
+    return;
+  }
   mode_t mask = current_umask();
   if (::fchmod(fd_, mode_ & ~mask) != 0) throw_errno("cannot set the mode of " + target_.string());
   int fd = fd_;
@@ -259,7 +286,7 @@ void AtomicFile::commit() {
   if (::close(fd) != 0) throw_errno("writing " + target_.string());  // NFS reports errors here
   unregister_temp(slot_);  // from here on the temp name is the target's, or gone
   slot_ = -1;
-  if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+  if (::rename(temp_.c_str(), file_.c_str()) != 0) {
     throw_errno("cannot move the new file into place at " + target_.string());
   }
   committed_ = true;

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
+#include "mblob/core/output_path.h"
 #include "mblob/export/export.h"
 
 namespace mblob::cli {
@@ -26,6 +27,8 @@ struct ExportArgs {
 };
 
 int run_export(const ExportArgs& a) {
+  // Usage errors about the output come first; export_library checks the other inputs.
+  check_output_is_not_input(a.output, {a.manifest});
   Manifest m = read_manifest(a.manifest);
   ExportOptions o;
   if (!a.format.empty()) {
@@ -61,7 +64,13 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
       "host code and link everything with the target's toolchain. The output is written\n"
-      "atomically: a failure leaves the previous file, or none.\n\n"
+      "atomically: a failure leaves the previous file, or none. A symbolic link is written\n"
+      "through (the file it names is replaced); a character device or FIFO (/dev/null, a\n"
+      "named pipe, /dev/stdout) gets the finished library streamed into it, which is not\n"
+      "atomic. A directory, a path ending in '/', and an output that is the manifest, a\n"
+      "payload, a host source or an object are refused before any work (exit status 2).\n"
+      "Every run works in its own fresh directory mblob-export-XXXXXX: under $TMPDIR,\n"
+      "removed afterwards, or inside --workspace, kept there (the summary line names it).\n\n"
       "Manifest (JSON; paths relative to it; the first module is the root; kind \"host\" marks\n"
       "host code, merged into the \"_lib\" entry):\n"
       "  {\"format\": \"ffi\",\n"
@@ -104,8 +113,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->add_option("--cc", a->cc, "Compiler driver to use instead of the preset's");
   sub->add_option("--linker", a->linker, "Linker: bfd, gold, lld or mold (as -fuse-ld=)");
   sub->add_option("--workspace", a->workspace,
-                  "Keep intermediate files in this directory (default: a temporary directory, "
-                  "removed afterwards)");
+                  "Keep intermediate files: each run writes them into its own new "
+                  "subdirectory DIR/mblob-export-XXXXXX, never at fixed names in DIR "
+                  "(default: a temporary directory, removed afterwards)");
   sub->add_option("--objcopy", a->objcopy, "objcopy program for --packer objcopy (GNU or llvm)")
       ->default_str("objcopy");
   sub->add_option("--pack-command", a->pack_command,

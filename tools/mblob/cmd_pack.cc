@@ -12,6 +12,7 @@
 #include "command.h"
 #include "mblob/core/byte_source.h"
 #include "mblob/core/error.h"
+#include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/object/elf_writer.h"
 #include "mblob/object/target.h"
@@ -21,7 +22,7 @@ namespace {
 
 struct PackArgs {
   std::string input;
-  std::string output;
+  std::optional<std::string> output;  // unset: not given; "" is refused as a path
   std::string symbol;
   std::string target;
   std::optional<std::string> section;
@@ -77,7 +78,7 @@ int run_pack(const PackArgs& a) {
   std::string missing;
   if (a.input.empty())
     missing = "INPUT";
-  else if (a.output.empty())
+  else if (!a.output)
     missing = "--output";
   else if (a.symbol.empty())
     missing = "--symbol";
@@ -87,6 +88,10 @@ int run_pack(const PackArgs& a) {
     return kExitUsage;
   }
 
+  const std::string& output = *a.output;
+  // Usage errors about the output (a directory, a trailing '/', the input itself) come first.
+  check_output_is_not_input(output, a.input == "-" ? std::vector<std::filesystem::path>{}
+                                                   : std::vector<std::filesystem::path>{a.input});
   ObjectSpec spec;
   spec.symbol = a.symbol;
   spec.target = a.target.empty() ? &host_target() : &find_target(a.target);
@@ -111,23 +116,25 @@ int run_pack(const PackArgs& a) {
   ObjectInfo info;
   struct stat st {};
   if (a.input == "-") {
-    info = write_object_from_fd(spec, STDIN_FILENO, "<stdin>", a.output, options);
+    info = write_object_from_fd(spec, STDIN_FILENO, "<stdin>", output, options);
   } else if (::stat(a.input.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
     // A FIFO, a character device or a process substitution: stream it.
     int fd = ::open(a.input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw_errno("cannot open " + a.input);
     try {
-      info = write_object_from_fd(spec, fd, a.input, a.output, options);
+      info = write_object_from_fd(spec, fd, a.input, output, options);
     } catch (...) {
       ::close(fd);
       throw;
     }
     ::close(fd);
   } else {
-    info = write_object(spec, ByteSource::from_file(a.input), a.output, options);
+    info = write_object(spec, ByteSource::from_file(a.input), output, options);
   }
   if (!a.quiet) {
-    fmt::print("{}: {} ({}, {} bytes) in {}{} for {}\n", a.output, spec.symbol,
+    // Not into the object when it goes to standard output (-o /dev/stdout).
+    std::FILE* to = resolve_output(output).stream ? stderr : stdout;
+    fmt::print(to, "{}: {} ({}, {} bytes) in {}{} for {}\n", output, spec.symbol,
                human_bytes(info.payload_size), info.payload_size, info.section,
                info.large ? " (SHF_X86_64_LARGE)" : "", spec.target->triple);
   }
@@ -143,10 +150,16 @@ void setup(CLI::App& app, Action& selected) {
       "Write INPUT's bytes as a relocatable object that defines one global data symbol,\n"
       "ready to link into a shared library or executable for the chosen target. The bytes are\n"
       "copied file-to-file (memory use does not grow with the input) into a temporary file\n"
-      "that replaces OUTPUT only when complete. The same inputs give the same bytes.");
+      "that replaces OUTPUT only when complete. The same inputs give the same bytes.\n"
+      "OUTPUT may be a symbolic link (written through: the file it names is replaced) or a\n"
+      "character device or FIFO (/dev/null, a named pipe, /dev/stdout): those are written in\n"
+      "place, which is not atomic. A directory, a path ending in '/' and the input itself\n"
+      "are refused (exit status 2).");
   cmd->add_option("INPUT", args->input,
                   "The blob to embed: any file, or - for standard input (read to its end).");
-  cmd->add_option("-o,--output", args->output, "The object file to write (replaced atomically).");
+  cmd->add_option("-o,--output", args->output,
+                  "The object file to write: replaced atomically; a link is written through; a "
+                  "device or FIFO is written in place (not atomic).");
   cmd->add_option("--symbol", args->symbol,
                   "Name of the symbol holding the bytes, e.g. __tvm_ffi__library_bin "
                   "(letters, digits, _ . $; not starting with a digit).");

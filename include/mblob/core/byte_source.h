@@ -32,6 +32,9 @@ class ByteSource {
   void append(const ByteSource& other);
 
   std::uint64_t size() const { return size_; }
+  // The files the source reads, in order (a file appended twice is listed twice): the inputs
+  // an output must not replace (check_output_is_not_input).
+  std::vector<std::filesystem::path> files() const;
   bool empty() const { return size_ == 0; }
 
   // Streams every piece to `fd` at its current position. Files are opened one at a time and
