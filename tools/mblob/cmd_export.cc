@@ -89,7 +89,10 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "  mblob export model.json -o libmodel.a --system-lib --prefix llama_\n"
       "  mblob export model.json -o model.so --packer c-hex      # TVM's C array, for comparison");
   sub->add_option("MANIFEST", a->manifest, "JSON manifest describing the module tree")->required();
-  sub->add_option("-o,--output", a->output, "Library to write (.so, .dll, or .a with --system-lib)")
+  sub->add_option("-o,--output", a->output,
+                  "Library to write (.so, .dll, or .a with --system-lib); replaced atomically; "
+                  "a link is written through; a device or FIFO gets the finished library "
+                  "streamed (not atomic)")
       ->required();
   sub->add_option("--target", a->target,
                   "Target triple (default: this machine); selects the object writer's target and "
@@ -114,7 +117,7 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->add_option("--linker", a->linker, "Linker: bfd, gold, lld or mold (as -fuse-ld=)");
   sub->add_option("--workspace", a->workspace,
                   "Keep intermediate files: each run writes them into its own new "
-                  "subdirectory DIR/mblob-export-XXXXXX, never at fixed names in DIR "
+                  "subdirectory mblob-export-XXXXXX of this directory, never at fixed names in it "
                   "(default: a temporary directory, removed afterwards)");
   sub->add_option("--objcopy", a->objcopy, "objcopy program for --packer objcopy (GNU or llvm)")
       ->default_str("objcopy");
