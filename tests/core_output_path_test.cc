@@ -221,6 +221,11 @@ TEST(OutputPath, OutputSameAsInputIsRefusedByWriteObject) {
   spec.symbol = "blob";
   EXPECT_THROW(write_object(spec, ByteSource::from_file(in), in), UsageError);
   EXPECT_EQ(test::read_bytes(in), data);
+  // An empty input contributes no bytes but is an input all the same.
+  auto empty = d / "empty.bin";
+  test::write_text(empty, "");
+  EXPECT_THROW(write_object(spec, ByteSource::from_file(empty), empty), UsageError);
+  EXPECT_TRUE(fs::is_regular_file(empty) && fs::file_size(empty) == 0);
 
   int fd = ::open(in.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);

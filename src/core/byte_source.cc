@@ -36,6 +36,7 @@ void ByteSource::append_file(const fs::path& path, std::uint64_t offset, std::ui
   if (offset > file_size) throw Error(path.string() + ": offset past the end of the file");
   if (size == UINT64_MAX) size = file_size - offset;
   if (size > file_size - offset) throw Error(path.string() + ": range past the end of the file");
+  files_.push_back(path);  // an empty one too: it is still an input
   if (size == 0) return;
   std::uint64_t total = 0;
   if (add_overflows(size_, size, &total)) throw Error("byte source larger than 2^64 bytes");
@@ -48,6 +49,7 @@ void ByteSource::append_file(const fs::path& path, std::uint64_t offset, std::ui
 }
 
 void ByteSource::append(const ByteSource& other) {
+  files_.insert(files_.end(), other.files_.begin(), other.files_.end());
   for (const auto& p : other.pieces_) {
     pieces_.push_back(p);
     size_ += p.size;
@@ -93,14 +95,6 @@ void ByteSource::write_to(int fd, const std::string& what, ProgressFn progress,
     done += p.size;
     if (progress) progress(progress_ctx, done);
   }
-}
-
-std::vector<fs::path> ByteSource::files() const {
-  std::vector<fs::path> out;
-  for (const auto& p : pieces_) {
-    if (!p.bytes) out.push_back(p.file);
-  }
-  return out;
 }
 
 void ByteSource::for_each_chunk(const std::function<void(ByteView)>& fn, std::size_t chunk) const {

@@ -49,7 +49,7 @@ class Workspace {
 std::vector<fs::path> export_inputs(const ModuleTree& tree) {
   std::vector<fs::path> inputs;
   for (const auto& node : tree.nodes) {
-    for (auto& f : node.payload.files()) inputs.push_back(std::move(f));
+    inputs.insert(inputs.end(), node.payload.files().begin(), node.payload.files().end());
     inputs.insert(inputs.end(), node.host_inputs.begin(), node.host_inputs.end());
   }
   return inputs;

@@ -32,9 +32,9 @@ class ByteSource {
   void append(const ByteSource& other);
 
   std::uint64_t size() const { return size_; }
-  // The files the source reads, in order (a file appended twice is listed twice): the inputs
-  // an output must not replace (check_output_is_not_input).
-  std::vector<std::filesystem::path> files() const;
+  // Every file appended, in order, empty ones included: the inputs an output must not replace
+  // (check_output_is_not_input).
+  const std::vector<std::filesystem::path>& files() const { return files_; }
   bool empty() const { return size_ == 0; }
 
   // Streams every piece to `fd` at its current position. Files are opened one at a time and
@@ -58,6 +58,7 @@ class ByteSource {
   };
   std::vector<Piece> pieces_;
   std::uint64_t size_ = 0;
+  std::vector<std::filesystem::path> files_;
 };
 
 }  // namespace mblob
