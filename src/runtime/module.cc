@@ -105,7 +105,7 @@ LoadedTree deserialize_tree(ByteView symbol_bytes, Format format, const LoadOpti
     }
     if (!loader && !options.opaque_unknown_kinds) no_loader(kind, where);
     stream_built.push_back(nullptr);
-    return read_self_delimited_payload(kind, stream);
+    return read_legacy_payload(kind, stream);
   };
 
   ParsedBlob parsed = parse_blob(symbol_bytes, format, where, legacy_payload);

@@ -2,7 +2,9 @@
 #include <fmt/core.h>
 
 #include "command.h"
+#include "mblob/core/text.h"
 #include "mblob/export/export.h"
+#include "mblob/format/legacy_kinds.h"
 
 namespace mblob::cli {
 namespace {
@@ -73,7 +75,10 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "A module may add \"legacy_raw\": true when its payload is already the module's own TVM\n"
       "stream (what TVM's runtime.module.loadbinary_<kind> reads); without it, --format legacy\n"
       "wraps the payload in a length prefix (readable by mblob; not by TVM's loader for that "
-      "kind).\n\n"
+      "kind).\nmblob's readers walk a raw stream only for the kinds whose layout they know\n"
+      "(docs/format.md): " +
+      join(walkable_legacy_kinds()) +
+      ".\n\n"
       "Examples:\n"
       "  mblob export model.json -o model.so\n"
       "  mblob export model.json -o model.so --target aarch64-linux-gnu\n"

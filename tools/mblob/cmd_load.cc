@@ -2,6 +2,8 @@
 #include <fmt/core.h>
 
 #include "command.h"
+#include "mblob/core/text.h"
+#include "mblob/format/legacy_kinds.h"
 #include "mblob/inspect/tree_report.h"
 #include "mblob/runtime/library.h"
 
@@ -36,8 +38,10 @@ const Command kLoad(50, [](CLI::App& app, Action& selected) {
       "\nThe library is dlopen'ed (so it must be built for this machine: its constructors run);\n"
       "the blob symbol is looked up under __tvm_ffi__library_bin, __tvm_ffi_library_bin and\n"
       "__tvm_dev_mblob (with --prefix in front when given), checked, and parsed. Every module\n"
-      "kind is shown (unknown kinds as opaque bytes), with its payload size and XXH3-64.\n\n"
-      "Example:\n  mblob load model.so --json");
+      "kind is shown (unknown kinds as opaque bytes), with its payload size and XXH3-64. In the\n"
+      "legacy layout, a payload that is a TVM module stream is walked for the kinds mblob "
+      "knows:\n" +
+      join(walkable_legacy_kinds()) + ".\n\nExample:\n  mblob load model.so --json");
   sub->add_option("FILE", args->file, "Shared library to load (.so)")->required();
   sub->add_option("--prefix", args->prefix,
                   "Symbol prefix of a system-lib build (looks for <prefix>__tvm_ffi__library_bin)");
