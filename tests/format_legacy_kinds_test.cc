@@ -442,6 +442,30 @@ TEST(LegacyKindsReading,
   }
 }
 
+TEST(LegacyKindsReading, ModulesReadBeforeAnErrorAreListedUpToTheLastEight) {
+  S body;
+  body.u64(12).str("_lib");
+  for (int i = 0; i < 10; ++i) body.str("params").str("w" + std::to_string(i));
+  body.str("tvm_custom").u64(~0ULL);
+  S sym;
+  sym.u64(body.b.size()).raw(body.b);
+  try {
+    parse_blob(sym.b, Format::legacy, "t");
+    FAIL();
+  } catch (const Error& e) {
+    std::string m = e.what();
+    // 11 modules before it: "_lib" and params 0..9; the last 8 are params 2..9.
+    std::size_t last_params_at = 8 + 8 + 12 + 9 * (14 + 10);
+    EXPECT_NE(m.find("modules read before it: 3 more, then \"params\" at offset "),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("\"params\" at offset " + std::to_string(last_params_at) + " (2 bytes)"),
+              std::string::npos)
+        << m;
+    EXPECT_EQ(m.find("\"_lib\""), std::string::npos) << m;
+  }
+}
+
 TEST(LegacyKindsReading, WalkableKindThatIsNeitherItsStreamNorPrefixedSaysBoth) {
   S body;
   body.u64(2).str("_lib").str("const_loader").u64(100).raw({1, 2, 3});

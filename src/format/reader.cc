@@ -87,16 +87,18 @@ std::vector<PayloadReading> payload_readings(std::string_view kind, const Reader
       }
     }
   }
-  Reader r = stream;
-  try {
-    ByteView inner = r.length_prefixed("module payload");
-    readings.push_back({r.offset(), inner});
-  } catch (const Error& e) {
-    // The prefix sits where the payload starts, and the message says that offset already.
-    prefix_error = what_without_where(e, stream);
-    if (prefix_error.compare(0, 10, "at offset ") == 0) {
-      std::size_t colon = prefix_error.find("): ");
-      if (colon != std::string::npos) prefix_error.erase(0, colon + 3);
+  // mblob's length prefix, read without a copy of the reader: u64 length, then the bytes.
+  if (stream.remaining() < 8) {
+    prefix_error = "only " + std::to_string(stream.remaining()) + " bytes left for a length";
+  } else {
+    auto len = load<std::uint64_t>(stream.data().data() + start, Endian::little);
+    std::size_t left = stream.remaining() - 8;
+    if (len > left) {
+      prefix_error = "module payload claims " + std::to_string(len) + " bytes, but only " +
+                     std::to_string(left) + " remain after its length";
+    } else {
+      auto n = static_cast<std::size_t>(len);
+      readings.push_back({start + 8 + n, stream.data().sub(start + 8, n)});
     }
   }
   return readings;
@@ -104,11 +106,15 @@ std::vector<PayloadReading> payload_readings(std::string_view kind, const Reader
 
 // Appends the modules read so far to an error inside a legacy entry: without lengths in front
 // of payloads, a wrong reading of an earlier module only shows up later.
+// Only the last kMaxListed are named: a blob may hold millions of modules.
 [[noreturn]] void rethrow_with_modules_read(const Error& e, const std::vector<BlobEntry>& read) {
+  constexpr std::size_t kMaxListed = 8;
   std::string m = std::string(e.what()) + "; modules read before it: ";
   if (read.empty()) m += "none";
-  for (std::size_t i = 0; i < read.size(); ++i) {
-    if (i > 0) m += ", ";
+  std::size_t first = read.size() > kMaxListed ? read.size() - kMaxListed : 0;
+  if (first > 0) m += std::to_string(first) + " more, then ";
+  for (std::size_t i = first; i < read.size(); ++i) {
+    if (i > first) m += ", ";
     m += "\"" + printable(read[i].kind) + "\" at offset " + std::to_string(read[i].offset);
     if (!read[i].is_lib()) m += " (" + std::to_string(read[i].payload.size()) + " bytes)";
   }
