@@ -485,6 +485,22 @@ TEST(LegacyKindsReading, WalkableKindThatIsNeitherItsStreamNorPrefixedSaysBoth) 
   }
 }
 
+TEST(LegacyKindsReading, FromBytesLoaderOfAWalkedKindReceivesTheWholeStream) {
+  Bytes stream = vulkan_stream();
+  Bytes symbol = legacy_blob("vulkan", stream);
+  Bytes seen;
+  register_loader("vulkan", {[&](const LoadContext& c) -> ModulePtr {
+                               seen = c.payload.to_vector();
+                               return std::make_shared<Module>(c.kind, c.payload, c.keep_alive);
+                             },
+                             nullptr});
+  LoadedTree tree = deserialize_tree(symbol, Format::legacy, LoadOptions());
+  unregister_loader("vulkan");
+  EXPECT_EQ(seen, stream);
+  ASSERT_EQ(tree.modules.size(), 2u);
+  EXPECT_EQ(tree.modules[1]->payload().to_vector(), stream);
+}
+
 // --- mblob's own legacy_raw exports, loaded back by the real CLI and by load_library ---
 
 struct RawKind {
