@@ -37,6 +37,13 @@ const Command kLoad(50, [](CLI::App& app, Action& selected) {
       "the blob symbol is looked up under __tvm_ffi__library_bin, __tvm_ffi_library_bin and\n"
       "__tvm_dev_mblob (with --prefix in front when given), checked, and parsed. Every module\n"
       "kind is shown (unknown kinds as opaque bytes), with its payload size and XXH3-64.\n\n"
+      "Before dlopen, FILE must be a regular file (a FIFO or device is refused, not waited on),\n"
+      "an ELF shared object of this machine, class and byte order (another machine's library\n"
+      "is named, e.g. \"an ELF64 little-endian aarch64 shared object\"; reading it without\n"
+      "loading is not supported yet), and hold every byte its segments need. A blob that only\n"
+      "a dependency of FILE defines is refused, and so is a FILE replaced on disk since this\n"
+      "process loaded it. A context pointer symbol that is not a writable pointer variable is\n"
+      "left alone with a warning.\n\n"
       "Example:\n  mblob load model.so --json");
   sub->add_option("FILE", args->file, "Shared library to load (.so)")->required();
   sub->add_option("--prefix", args->prefix,
