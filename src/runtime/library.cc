@@ -26,12 +26,23 @@ namespace {
 using runtime::LoadedObject;
 using runtime::LoadedSegment;
 
+// mblob's dlopen, dlclose and reads of the dynamic linker's link_map happen under this lock.
+// glibc serializes dlopen and dlclose internally anyway, so nothing runs slower; but its lock is
+// invisible to ThreadSanitizer, and this one makes the order of the link_map's writes (dlopen in
+// one thread) and reads (in another thread that got the same handle) explicit.
+std::mutex& dl_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 // Owns a dlopen handle; every module of a loaded tree holds it through keep_alive.
 struct LibraryHandle {
   void* handle = nullptr;
   std::string path;
   ~LibraryHandle() {
-    if (handle != nullptr) ::dlclose(handle);
+    if (handle == nullptr) return;
+    std::lock_guard<std::mutex> lock(dl_mutex());
+    ::dlclose(handle);
   }
 };
 
@@ -225,9 +236,15 @@ LoadedTree load_library_tree(const std::filesystem::path& path, const LoadOption
   std::string open_path = shown;
   if (open_path.find('/') == std::string::npos) open_path = "./" + open_path;
   runtime::LibraryFile file = runtime::check_library_file(open_path, shown);
-  std::shared_ptr<LibraryHandle> lib = open_library(open_path, shown);
-  LoadedObject obj = loaded_object(*lib);
-  check_not_replaced(obj, file, shown);
+  std::shared_ptr<LibraryHandle> lib;
+  LoadedObject obj;
+  {
+    std::unique_lock<std::mutex> lock(dl_mutex());
+    lib = open_library(open_path, shown);
+    obj = loaded_object(*lib);
+    lock.unlock();  // on an error below, lib's dlclose takes the lock again
+    check_not_replaced(obj, file, shown);
+  }
   auto library = std::make_shared<LibraryModule>(lib);
 
   std::string dependency;  // a dependency whose blob dlsym found
