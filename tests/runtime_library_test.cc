@@ -378,6 +378,30 @@ TEST(LoadLibraryRuntime, LegacyStreamLoaderConsumesATvmStylePayload) {
   EXPECT_EQ(tree.modules.size(), 2u);
 }
 
+TEST(LoadLibraryRuntime, LegacyStreamLoaderThatThrowsIsNamedWithTheLibraryKindAndOffset) {
+  // A stream loader runs while the blob is walked, before the module's index is known (TVM
+  // writes the import tree last): the error names the payload's offset in the blob instead.
+  TempDir d;
+  auto so =
+      build_so(d, "lboom", c_array(symbols::kLegacyBin, blob_of(sample_tree(), Format::legacy)));
+  ScopedLoader cuda("cuda", {nullptr, [](Reader&, const LoadContext&) -> ModulePtr {
+                               throw std::runtime_error("boom");
+                             }});
+  LoadOptions opts;
+  opts.opaque_unknown_kinds = true;
+  try {
+    load_library_tree(so, opts);
+    FAIL() << "the loader's exception was lost";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find(so.string() + ": symbol __tvm_dev_mblob: module \"cuda\" (payload at blob "
+                                   "offset "),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("): the loader failed: boom"), std::string::npos) << m;
+  }
+}
+
 TEST(LoadLibraryRuntime, DamagedLibraryIsAnErrorNotACrash) {
   TempDir d;
   test::write_text(d / "junk.so", "this is not an ELF file");
