@@ -2,6 +2,7 @@
 // no compiler makes the damage): each must load, warn, or fail with one clear Error, never hang,
 // crash or give another library's tree. Uses only mblob_runtime, so the ThreadSanitizer build
 // runs these too (see ConcurrentLoadsOfOneLibraryAreRaceFree).
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -291,6 +292,18 @@ TEST(RuntimeHostile, LibraryReplacedOnDiskSinceItsFirstLoadIsReported) {
   EXPECT_HAS(m, so.string() + " was replaced on disk since it was first loaded in this process");
   first = LoadedTree();  // the old copy is unloaded: the new file loads
   EXPECT_EQ(load_library_tree(so, o).modules[1]->kind(), "opencl");
+}
+
+TEST(RuntimeHostile, LibraryReplacedAfterAnotherLoaderOpenedItIsReported) {
+  // Loaded by plain dlopen, not through mblob: the inode mapped at its base tells.
+  TempDir d;
+  auto so = d / "model.so";
+  fs::rename(build_so(d, "v1", blob_source()), so);
+  void* handle = ::dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << ::dlerror();
+  fs::rename(build_so(d, "v2", blob_source()), so);
+  EXPECT_HAS(load_error(so), " was replaced on disk since it was first loaded in this process");
+  ::dlclose(handle);
 }
 
 // ---- Loaders: what they throw names the library, the module index and the kind.

@@ -26,22 +26,39 @@ namespace {
 using runtime::LoadedObject;
 using runtime::LoadedSegment;
 
-// mblob's dlopen, dlclose and reads of the dynamic linker's link_map happen under this lock.
-// glibc serializes dlopen and dlclose internally anyway, so nothing runs slower; but its lock is
-// invisible to ThreadSanitizer, and this one makes the order of the link_map's writes (dlopen in
-// one thread) and reads (in another thread that got the same handle) explicit.
+// mblob's dlopen, dlclose and reads of the dynamic linker's link_map happen under this lock,
+// and so do the records of opened_files(). glibc serializes dlopen and dlclose internally
+// anyway, so nothing runs slower; but its lock is invisible to ThreadSanitizer, and this one
+// makes the order of the link_map's writes (dlopen in one thread) and reads (in another thread
+// that got the same handle) explicit.
 std::mutex& dl_mutex() {
   static std::mutex m;
   return m;
+}
+
+// The file (device, inode, from stat) that each library open through mblob was mapped from,
+// with the number of mblob's handles on it; keyed by link_map. Guarded by dl_mutex().
+struct OpenedFile {
+  runtime::LibraryFile file;
+  std::size_t handles = 0;
+};
+std::map<const void*, OpenedFile>& opened_files() {
+  static std::map<const void*, OpenedFile> files;
+  return files;
 }
 
 // Owns a dlopen handle; every module of a loaded tree holds it through keep_alive.
 struct LibraryHandle {
   void* handle = nullptr;
   std::string path;
+  const void* link_map = nullptr;  // set once counted in opened_files()
   ~LibraryHandle() {
     if (handle == nullptr) return;
     std::lock_guard<std::mutex> lock(dl_mutex());
+    if (link_map != nullptr) {
+      auto it = opened_files().find(link_map);
+      if (it != opened_files().end() && --it->second.handles == 0) opened_files().erase(it);
+    }
     ::dlclose(handle);
   }
 };
@@ -195,29 +212,63 @@ std::shared_ptr<LibraryHandle> open_library(const std::string& open_path, const 
   return lib;
 }
 
-LoadedObject loaded_object(const LibraryHandle& lib) {
+link_map* link_map_of(const LibraryHandle& lib) {
   link_map* lm = nullptr;
   if (::dlinfo(lib.handle, RTLD_DI_LINKMAP, &lm) != 0 || lm == nullptr) {
     throw Error("cannot load " + lib.path + ": the dynamic linker gives no link map for it");
   }
-  std::optional<LoadedObject> obj = runtime::object_of(lm);
-  if (!obj) throw Error("cannot load " + lib.path + ": the dynamic linker lists no segments of it");
-  return *obj;
+  return lm;
+}
+
+[[noreturn]] void replaced(const std::string& path, std::uint64_t loaded_inode,
+                           std::uint64_t disk_inode) {
+  throw Error(path + " was replaced on disk since it was first loaded in this process (loaded: " +
+              "inode " + std::to_string(loaded_inode) + "; on disk now: inode " +
+              std::to_string(disk_inode) +
+              "), and dlopen returns the loaded copy: release every module loaded from it, or "
+              "restart the process, to load the new file");
 }
 
 // dlopen returns the copy already loaded under the same name, even when the file on disk has
-// since been replaced (a new inode renamed over the path). Compare with what is mapped.
-void check_not_replaced(const LoadedObject& obj, const runtime::LibraryFile& file,
-                        const std::string& path) {
+// since been replaced (a new file renamed over the path). When mblob mapped that copy, it
+// recorded the file's device and inode then; otherwise (another part of the program loaded it)
+// the inode mapped at the library's base (/proc/self/maps) tells. Only the inode there: on
+// overlayfs and btrfs the maps name another device than stat() does.
+void check_not_replaced(const link_map* lm, const LoadedObject& obj,
+                        const runtime::LibraryFile& file, const std::string& path) {
+  auto it = opened_files().find(lm);
+  if (it != opened_files().end()) {
+    const runtime::LibraryFile& first = it->second.file;
+    if (first.dev != file.dev || first.inode != file.inode) replaced(path, first.inode, file.inode);
+    return;
+  }
   auto mapped = runtime::mapped_file_at(reinterpret_cast<const void*>(obj.loads.front().start));
-  // The inode, not the device: /proc/self/maps names the underlying device on overlayfs and
-  // btrfs, where stat() reports another.
-  if (!mapped || mapped->inode == file.inode) return;
-  throw Error(path + " was replaced on disk since it was first loaded in this process (loaded: " +
-              "inode " + std::to_string(mapped->inode) + "; on disk now: inode " +
-              std::to_string(file.inode) +
-              "), and dlopen returns the loaded copy: release every module loaded from it, or "
-              "restart the process, to load the new file");
+  if (mapped && mapped->inode != file.inode) replaced(path, mapped->inode, file.inode);
+}
+
+// dlopen + the checks of what it mapped, under dl_mutex(); `lib` is counted in opened_files().
+LoadedObject open_and_check(const std::string& open_path, const std::string& path,
+                            const runtime::LibraryFile& file, std::shared_ptr<LibraryHandle>& lib) {
+  std::lock_guard<std::mutex> lock(dl_mutex());
+  // Already loaded (by this name, or the same file by another)? Then dlopen maps nothing new.
+  struct NoLoadHandle {  // closed here, under the lock already held (not a LibraryHandle)
+    void* handle;
+    ~NoLoadHandle() {
+      if (handle != nullptr) ::dlclose(handle);
+    }
+  } before{::dlopen(open_path.c_str(), RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD)};
+  lib = open_library(open_path, path);
+  bool was_loaded = before.handle != nullptr;
+  link_map* lm = link_map_of(*lib);
+  std::optional<LoadedObject> obj = runtime::object_of(lm);
+  if (!obj) throw Error("cannot load " + path + ": the dynamic linker lists no segments of it");
+  // When it was not loaded before, dlopen mapped the file just checked (short of a rename in
+  // between); otherwise it may be an older file under the same name.
+  if (was_loaded) check_not_replaced(lm, *obj, file, path);
+  OpenedFile& record = opened_files()[lm];
+  if (record.handles++ == 0) record.file = file;
+  lib->link_map = lm;
+  return *obj;
 }
 
 }  // namespace
@@ -236,15 +287,8 @@ LoadedTree load_library_tree(const std::filesystem::path& path, const LoadOption
   std::string open_path = shown;
   if (open_path.find('/') == std::string::npos) open_path = "./" + open_path;
   runtime::LibraryFile file = runtime::check_library_file(open_path, shown);
-  std::shared_ptr<LibraryHandle> lib;
-  LoadedObject obj;
-  {
-    std::unique_lock<std::mutex> lock(dl_mutex());
-    lib = open_library(open_path, shown);
-    obj = loaded_object(*lib);
-    lock.unlock();  // on an error below, lib's dlclose takes the lock again
-    check_not_replaced(obj, file, shown);
-  }
+  std::shared_ptr<LibraryHandle> lib;  // dies (dlclose, under the lock) after the lock is released
+  LoadedObject obj = open_and_check(open_path, shown, file, lib);
   auto library = std::make_shared<LibraryModule>(lib);
 
   std::string dependency;  // a dependency whose blob dlsym found
