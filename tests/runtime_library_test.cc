@@ -577,6 +577,18 @@ TEST(LoadCli, TruncatedLibraryExitsOneWithOneLine) {
   expect_load_fails_with_one_line(so, "is truncated: segment");
 }
 
+TEST(LoadCli, ReadOnlyContextPointerWarnsAndLoads) {
+  TempDir d;
+  auto so = build_so(d, "roctx",
+                     "void* const __tvm_ffi__library_ctx = 0;\n" +
+                         c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)));
+  auto r = test::run_ok({test::cli(), "load", so.string()});
+  EXPECT_NE(r.out.find("[1] cuda  1000 bytes"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "mblob: warning: " + so.string() +
+                       ": not setting the context pointer __tvm_ffi__library_ctx: it lies in "
+                       "read-only memory\n");
+}
+
 TEST(LoadCli, UsageErrorExitsTwo) {
   auto r = test::run({test::cli(), "load"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
