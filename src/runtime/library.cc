@@ -242,7 +242,7 @@ void check_not_replaced(const link_map* lm, const LoadedObject& obj,
     if (first.dev != file.dev || first.inode != file.inode) replaced(path, first.inode, file.inode);
     return;
   }
-  auto mapped = runtime::mapped_file_at(reinterpret_cast<const void*>(obj.loads.front().start));
+  auto mapped = runtime::mapped_file_at(obj.loads.front().start);
   if (mapped && mapped->inode != file.inode) replaced(path, mapped->inode, file.inode);
 }
 

@@ -14,8 +14,9 @@ struct LibraryFile {
   std::uint64_t inode = 0;
 };
 
-// Throws Error naming `shown` unless `path` is a regular file holding an ELF shared object of
-// this process's class, byte order and machine, whose size covers every PT_LOAD segment's bytes.
-LibraryFile check_library_file(const std::string& path, const std::string& shown);
+// Throws Error naming `path` unless `open_path` (the same file, as dlopen will open it) is a
+// regular file holding an ELF shared object of this process's class, byte order and machine,
+// whose size covers every PT_LOAD segment's bytes.
+LibraryFile check_library_file(const std::string& open_path, const std::string& path);
 
 }  // namespace mblob::runtime

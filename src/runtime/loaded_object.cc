@@ -75,9 +75,8 @@ std::optional<LoadedObject> object_of(const link_map* lm) {
       [&](const LoadedObject& o) { return o.base == base && o.name == name && !o.loads.empty(); });
 }
 
-std::optional<MappedFile> mapped_file_at(const void* addr) {
+std::optional<MappedFile> mapped_file_at(std::uintptr_t a) {
   // Lines: "start-end perms offset major:minor inode path", numbers in hex except the inode.
-  auto a = reinterpret_cast<std::uintptr_t>(addr);
   std::ifstream maps("/proc/self/maps");
   std::string line;
   while (std::getline(maps, line)) {

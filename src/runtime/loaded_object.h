@@ -40,6 +40,6 @@ std::optional<LoadedObject> object_of(const link_map* lm);
 struct MappedFile {
   std::uint64_t dev_major = 0, dev_minor = 0, inode = 0;
 };
-std::optional<MappedFile> mapped_file_at(const void* addr);
+std::optional<MappedFile> mapped_file_at(std::uintptr_t addr);
 
 }  // namespace mblob::runtime
