@@ -41,7 +41,16 @@ const Command kLoad(50, [](CLI::App& app, Action& selected) {
       "kind is shown (unknown kinds as opaque bytes), with its payload size and XXH3-64. In the\n"
       "legacy layout, a payload that is a TVM module stream is walked for the kinds mblob "
       "knows:\n" +
-      join(walkable_legacy_kinds()) + ".\n\nExample:\n  mblob load model.so --json");
+      join(walkable_legacy_kinds()) +
+      ".\n\n"
+      "Before dlopen, FILE must be a regular file (a FIFO or device is refused, not waited on),\n"
+      "an ELF shared object of this machine, class and byte order (another machine's library\n"
+      "is named, e.g. \"an ELF64 little-endian aarch64 shared object\"; reading it without\n"
+      "loading is not supported yet), and hold every byte its segments need. A blob that only\n"
+      "a dependency of FILE defines is refused, and so is a FILE replaced on disk since this\n"
+      "process loaded it. A context pointer symbol that is not a writable pointer variable is\n"
+      "left alone with a warning.\n\n"
+      "Example:\n  mblob load model.so --json");
   sub->add_option("FILE", args->file, "Shared library to load (.so)")->required();
   sub->add_option("--prefix", args->prefix,
                   "Symbol prefix of a system-lib build (looks for <prefix>__tvm_ffi__library_bin)");

@@ -78,6 +78,9 @@ struct LoadOptions {
   std::string prefix;
   // Unknown kinds become opaque modules (load_opaque) instead of an error.
   bool opaque_unknown_kinds = false;
+  // Receives warnings (one line each, naming the library), e.g. a context pointer symbol that
+  // is not a writable pointer and is left alone. Empty: "mblob: warning: ..." on stderr.
+  std::function<void(const std::string&)> warn;
 };
 
 // A loaded tree, with the facts `mblob load` prints.
