@@ -82,8 +82,10 @@ int run_pack(const PackArgs& a) {
   struct stat st {};
   if (a.input == "-") {
     info = write_object_from_fd(spec, STDIN_FILENO, "<stdin>", a.output, options);
-  } else if (::stat(a.input.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-    // A FIFO, a character device or a process substitution: stream it.
+  } else if (::stat(a.input.c_str(), &st) == 0 && !S_ISDIR(st.st_mode) &&
+             (!S_ISREG(st.st_mode) || st.st_size == 0)) {
+    // A FIFO, a character device, a process substitution, or a file whose size says nothing
+    // (/proc/self/status reports 0 but has bytes): stream it to its end.
     int fd = ::open(a.input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw_errno("cannot open " + a.input);
     try {
@@ -115,7 +117,8 @@ void setup(CLI::App& app, Action& selected) {
       "copied file-to-file (memory use does not grow with the input) into a temporary file\n"
       "that replaces OUTPUT only when complete. The same inputs give the same bytes.");
   cmd->add_option("INPUT", args->input,
-                  "The blob to embed: any file, or - for standard input (read to its end).");
+                  "The blob to embed: a regular file, or - for standard input; FIFOs, devices and "
+                  "files that report size 0 (/proc/...) are read to their end. Not a directory.");
   cmd->add_option("-o,--output", args->output, "The object file to write (replaced atomically).");
   cmd->add_option("--symbol", args->symbol,
                   "Name of the symbol holding the bytes, e.g. __tvm_ffi__library_bin "
