@@ -14,19 +14,10 @@
 namespace mblob {
 namespace {
 
+using test::error_of;
+
 namespace fs = std::filesystem;
 using test::TempDir;
-
-// The message of the Error that `f` throws ("" when it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // `mblob export` of a manifest whose one device module has `payload`.
 test::RunResult export_with_payload(const TempDir& dir, const std::string& payload,

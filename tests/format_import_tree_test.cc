@@ -8,20 +8,12 @@
 #include "mblob/core/error.h"
 #include "mblob/format/module_tree.h"
 #include "mblob/format/writer.h"
+#include "support/test_support.h"
 
 namespace mblob {
 namespace {
 
-// The message of the Error that `f` throws ("" when it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 ModuleTree::Node device(const std::string& kind, std::vector<std::size_t> imports = {}) {
   return {kind, false, ByteSource::from_bytes({1}), std::move(imports)};
