@@ -70,6 +70,14 @@ TEST(Manifest, ManifestNamesAndKeysAreQuotedPrintably) {
       .expect("module \"h\\x1b]0;x\\x07\\x0a\": unknown key \"k\\x1b\"");
 }
 
+TEST(Manifest, ManifestThatIsADirectorySaysSo) {
+  test::TempDir dir;
+  auto r = test::run({test::cli(), "export", dir.path().string(), "-o", (dir / "o.so").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(dir.path().string() + ": is a directory, not a manifest"), std::string::npos)
+      << r.err;
+}
+
 TEST(Manifest, ManifestOfAReachableTreeStillReads) {
   test::TempDir dir;
   test::write_bytes(dir / "w.bin", test::pattern_bytes(64));

@@ -243,12 +243,8 @@ ModuleTree::Node read_module(const std::filesystem::path& path, const json& m,
   return node;
 }
 
-}  // namespace
-
-Manifest read_manifest(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) bad(path, "cannot open the manifest");
-  json doc = parse_manifest(path, in);
+// The manifest's document, checked and turned into a module tree.
+Manifest read_document(const std::filesystem::path& path, json& doc) {
   if (!doc.is_object()) bad(path, "the manifest must be a JSON object with a \"modules\" list");
   for (const auto& [key, value] : doc.items()) {
     if (key != "format" && key != "modules") bad(path, "unknown key \"" + printable(key) + "\"");
@@ -272,6 +268,23 @@ Manifest read_manifest(const std::filesystem::path& path) {
   }
   check_all_imported(path, out.tree, names);
   return out;
+}
+
+}  // namespace
+
+Manifest read_manifest(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) bad(path, "is a directory, not a manifest");
+  std::ifstream in(path);
+  if (!in) bad(path, "cannot open the manifest");
+  json doc = parse_manifest(path, in);
+  try {
+    return read_document(path, doc);
+  } catch (const json::exception& e) {
+    // Every access above checks the type first; should one not, the message still names the
+    // manifest rather than coming out as nlohmann's alone.
+    bad(path, json_message(e));
+  }
 }
 
 }  // namespace mblob
