@@ -12,7 +12,10 @@ TEST(Printable, ControlCharactersAreShownAsHexBytes) {
   EXPECT_EQ(printable(std::string("\0\x7f", 2)), "\\x00\\x7f");
   // C1 controls (U+009B is CSI on some terminals), bidi overrides and line separators.
   EXPECT_EQ(printable("\xc2\x9b"), "\\xc2\\x9b");
-  EXPECT_EQ(printable("a\xe2\x80\xae" "b"), "a\\xe2\\x80\\xae" "b");
+  EXPECT_EQ(printable("a\xe2\x80\xae"
+                      "b"),
+            "a\\xe2\\x80\\xae"
+            "b");
   EXPECT_EQ(printable("\xe2\x80\xa8"), "\\xe2\\x80\\xa8");
 }
 
