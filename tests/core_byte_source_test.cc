@@ -104,7 +104,8 @@ TEST(ByteSourceInput, ProcFileIsNotEmbeddedEmpty) {
   auto r = test::run({test::cli(), "pack", "/proc/self/status", "-o", (dir / "s.o").string(),
                       "--symbol", "s", "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto* sym = test::obj::readelf((dir / "s.o").string()).symbol("s");
+  auto facts = test::obj::readelf((dir / "s.o").string());
+  const auto* sym = facts.symbol("s");
   ASSERT_NE(sym, nullptr);
   EXPECT_GT(sym->size, 100u);
 }
