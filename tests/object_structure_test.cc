@@ -117,13 +117,13 @@ TEST(ObjectStructure, VisibilityOptionSetsStOther) {
 TEST(ObjectStructure, AlignOptionSetsShAddralignAndPayloadOffset) {
   TempDir dir;
   write_bytes(dir / "in.bin", pattern_bytes(100));
-  for (const char* align : {"1", "8", "64", "4096", "0x10000"}) {
+  for (const char* align : {"1", "8", "64", "4096", "65536"}) {
     fs::path out = dir / "a.o";
     auto r = obj::pack({(dir / "in.bin").string(), "-o", out.string(), "--symbol", "blob",
                         "--align", align, "--target", "x86_64-linux-gnu"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto f = obj::readelf(out.string());
-    std::uint64_t a = std::stoull(align, nullptr, 0);
+    std::uint64_t a = std::stoull(align);
     EXPECT_EQ(f.sections.at(1).align, a) << align;
     EXPECT_EQ(f.sections.at(1).offset % std::min<std::uint64_t>(a, 4096), 0u) << align;
     EXPECT_EQ(obj::file_range(out, f.sections[1].offset, 100), pattern_bytes(100));
@@ -133,7 +133,7 @@ TEST(ObjectStructure, AlignOptionSetsShAddralignAndPayloadOffset) {
 TEST(ObjectStructure, AlignMustBeAPowerOfTwo) {
   TempDir dir;
   write_bytes(dir / "in.bin", pattern_bytes(10));
-  for (const char* bad : {"0", "3", "24", "0x3000", "2147483648"}) {
+  for (const char* bad : {"0", "3", "24", "12288", "2147483648"}) {
     auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
                         "--align", bad});
     EXPECT_EQ(r.exit_code, 1) << bad;
@@ -142,8 +142,8 @@ TEST(ObjectStructure, AlignMustBeAPowerOfTwo) {
   }
   auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
                       "--align", "sixteen"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("--align: 'sixteen' is not a number"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--align: 'sixteen' is not a size"), std::string::npos) << r.err;
 }
 
 TEST(ObjectStructure, SymbolNameMustBeValid) {
@@ -198,7 +198,7 @@ TEST(ObjectStructure, ElfFlagsOverridesTheTargetsFlags) {
   EXPECT_EQ(obj::readobj((dir / "a.o").string()).flags, 2u);
   r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "b.o").string(), "--symbol", "blob",
                  "--elf-flags", "0x100000000"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("32 bits"), std::string::npos) << r.err;
 }
 

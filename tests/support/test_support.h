@@ -47,6 +47,17 @@ std::vector<std::uint8_t> read_bytes(const fs::path& path);
 // Deterministic pseudo-random bytes.
 std::vector<std::uint8_t> pattern_bytes(std::size_t n, std::uint32_t seed = 1);
 
+// The message of the exception of type E that `f` throws ("" when it throws none).
+template <typename E = std::exception, typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // Path of the mblob CLI under test.
 inline std::string cli() { return MBLOB_CLI; }
 

@@ -5,6 +5,7 @@
 #include "mblob/core/text.h"
 #include "mblob/export/export.h"
 #include "mblob/format/legacy_kinds.h"
+#include "options.h"
 
 namespace mblob::cli {
 namespace {
@@ -23,13 +24,14 @@ struct ExportArgs {
   std::string objcopy = "objcopy";
   std::string pack_command;
   std::string symbol;
-  std::uint64_t align = 16;
+  std::string align = "16";
   bool quiet = false;
 };
 
 int run_export(const ExportArgs& a) {
-  Manifest m = read_manifest(a.manifest);
   ExportOptions o;
+  o.pack.align = parse_size("--align", a.align);  // usage errors before any work
+  Manifest m = read_manifest(a.manifest);
   if (!a.format.empty()) {
     auto f = parse_format(a.format);
     if (!f) throw Error("--format must be ffi or legacy, not \"" + a.format + "\"");
@@ -47,7 +49,6 @@ int run_export(const ExportArgs& a) {
   o.workspace = a.workspace;
   o.pack.objcopy = a.objcopy;
   o.pack.command = a.pack_command;
-  o.pack.align = a.align;
   o.quiet = a.quiet;
   ExportReport r = export_library(m.tree, a.output, o);
   if (!a.quiet) fmt::print(stderr, "{}\n", r.summary());
@@ -78,7 +79,12 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "kind).\nmblob's readers walk a raw stream only for the kinds whose layout they know\n"
       "(docs/format.md): " +
       join(walkable_legacy_kinds()) +
-      ".\n\n"
+      ".\n"
+      "Every module must be reachable from the root through \"imports\" (one that is not would\n"
+      "be left out of the blob, so it is refused). A key may appear once per object. Payloads,\n"
+      "sources and objects must be regular files: not directories, FIFOs or devices, and not\n"
+      "files like /proc/self/status that report size 0 but yield bytes. A payload that changes\n"
+      "size during the export is an error.\n\n"
       "Examples:\n"
       "  mblob export model.json -o model.so\n"
       "  mblob export model.json -o model.so --target aarch64-linux-gnu\n"
@@ -116,7 +122,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->add_option("--pack-command", a->pack_command,
                   "Command template for --packer command, run without a shell; placeholders "
                   "{blob} {symbol} {output} {target} {workspace} {format}");
-  sub->add_option("--align", a->align, "Alignment of the blob symbol in bytes (power of two)")
+  sub->add_option("--align", a->align,
+                  "Alignment of the blob symbol in bytes, a power of two: decimal (010 is ten), "
+                  "with an optional K, M, G or T (KiB ... TiB) suffix")
       ->default_str("16");
   sub->add_flag("-q,--quiet", a->quiet, "No progress and no summary line on stderr");
   sub->callback([a, &selected] { selected = [a] { return run_export(*a); }; });

@@ -23,7 +23,7 @@ int run_load(const LoadArgs& a) {
   LoadedTree tree = load_library_tree(a.file, options);
   TreeReport report = TreeReport::from(tree);
   if (a.json) {
-    fmt::print("{}\n", report.to_json().dump());
+    fmt::print("{}\n", report.to_json_text());
   } else {
     fmt::print("{}", report.to_text(a.file));
   }
@@ -56,7 +56,9 @@ const Command kLoad(50, [](CLI::App& app, Action& selected) {
                   "Symbol prefix of a system-lib build (looks for <prefix>__tvm_ffi__library_bin)");
   sub->add_flag("--json", args->json,
                 "Print JSON: {format, symbol, blob_bytes, modules:[{index, kind, payload_bytes, "
-                "xxh3_64, imports}]}");
+                "xxh3_64, imports}]}. A kind that is not UTF-8 is written with U+FFFD for each "
+                "ill-formed sequence, plus \"kind_hex\": its exact bytes in hex. Text output shows "
+                "control characters and invalid bytes in kinds as \\xNN.");
   sub->callback([args, &selected] { selected = [args] { return run_load(*args); }; });
 });
 

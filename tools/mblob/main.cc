@@ -7,6 +7,7 @@
 #include "command.h"
 #include "mblob/core/error.h"
 #include "mblob/core/file.h"
+#include "mblob/core/text.h"
 #include "mblob/toolchain/process.h"
 
 namespace mblob::cli {
@@ -74,16 +75,19 @@ int main(int argc, char** argv) {
     return selected();
   } catch (const mblob::ProcessError& e) {
     // One line first, then what the tool said (its command line and stderr).
-    fmt::print(stderr, "mblob: error: {}\n{}\n", e.what(), e.details());
+    fmt::print(stderr, "mblob: error: {}\n{}\n", mblob::printable(e.what()), e.details());
     return kExitError;
   } catch (const mblob::UsageError& e) {
-    fmt::print(stderr, "mblob: error: {}\nRun with --help for more information.\n", e.what());
+    fmt::print(stderr, "mblob: error: {}\nRun with --help for more information.\n",
+               mblob::printable(e.what()));
     return kExitUsage;
   } catch (const mblob::Error& e) {
-    fmt::print(stderr, "mblob: error: {}\n", e.what());
+    // printable() once more at the edge: whatever a message quotes from a file, it stays one
+    // line that cannot drive the terminal.
+    fmt::print(stderr, "mblob: error: {}\n", mblob::printable(e.what()));
     return kExitError;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "mblob: error: {}\n", e.what());
+    fmt::print(stderr, "mblob: error: {}\n", mblob::printable(e.what()));
     return kExitError;
   }
 }
