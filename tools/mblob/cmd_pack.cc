@@ -172,8 +172,10 @@ void setup(CLI::App& app, Action& selected) {
                   "x86-64: blobs larger than this go to .lrodata when --section is not given "
                   "(default 1G, as TVM's LLVM packer). For tests and experts; K/M/G suffixes.");
   cmd->add_flag("--size-symbol", args->size_symbol,
-                "Also define <symbol>_size, an absolute symbol whose value is the length; in C: "
-                "extern const char NAME_size[]; size_t n = (size_t)NAME_size;");
+                "Also define <symbol>_end (the end of the data) and <symbol>_size (a const "
+                "uint64_t holding the length, in .rodata.<symbol>_size); both relocatable, so "
+                "PIE, non-PIE and shared code can use them. In C: extern const unsigned char "
+                "NAME[], NAME_end[]; extern const uint64_t NAME_size;");
   cmd->add_option("--elf-flags", args->elf_flags,
                   "Override the target's ELF e_flags (e.g. 0x2 for powerpc64 ELFv2); must match "
                   "the objects it is linked with.");
