@@ -208,6 +208,49 @@ TEST(ObjectStructure, ReservedSectionNamesAreRefused) {
   }
 }
 
+// Sections a linker discards, does not load, or rewrites would link with no blob or a broken
+// one (tried with GNU ld, gold, lld and mold): refused, with the reason, before any output.
+TEST(ObjectStructure, SectionsLinkersDoNotLoadAreRefusedWithTheReason) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  const std::pair<const char*, const char*> cases[] = {
+      {".debug_info", "is a debugging section: linkers do not load it"},
+      {".debug_str", "is a debugging section"},
+      {".debug", "is a debugging section"},
+      {".zdebug_info", "is a debugging section"},
+      {".stab", "is a debugging section"},
+      {".stabstr", "is a debugging section"},
+      {".line", "is a debugging section"},
+      {".gnu_debuglink", "is a debugging section"},
+      {".gnu.lto_main", "GCC's LTO bytecode: GNU ld discards it"},
+      {".gnu.lto_.symtab.0", "LTO bytecode"},
+      {".gnu.warning", "prints its contents as a link warning"},
+      {".gnu.warning.blob", "prints its contents as a link warning"},
+      {".note", "is a note section"},
+      {".note.gnu.property", "is a note section"},
+      {".comment", "is a comment section"},
+      {".gnu.linkonce.r.blob", "one .gnu.linkonce section per name"},
+      {".ARM.attributes", "linkers parse or merge"},
+      {".eh_frame_hdr", "linkers parse or merge"}};
+  for (auto [bad, why] : cases) {
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
+                        "--section", bad});
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_NE(r.err.find(std::string("section name '") + bad + "' is refused: "), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "a.o")) << bad;
+  }
+  // Names that only look alike are ordinary data sections.
+  for (const char* good :
+       {".rodata.debug_info", ".rodata.comment", ".stable", ".notes_data", ".lineup", ".data.x"}) {
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
+                        "--section", good});
+    EXPECT_EQ(r.exit_code, 0) << good << ": " << r.err;
+    EXPECT_EQ(obj::readelf((dir / "a.o").string()).sections.at(1).name, good);
+  }
+}
+
 TEST(ObjectStructure, ElfFlagsOverridesTheTargetsFlags) {
   TempDir dir;
   write_bytes(dir / "in.bin", pattern_bytes(10));

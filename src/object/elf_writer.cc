@@ -18,6 +18,7 @@
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
 #include "mblob/object/elf.h"
+#include "mblob/object/section_rules.h"
 
 namespace mblob {
 namespace {
@@ -46,25 +47,6 @@ enum : std::uint16_t {
 
 std::uint16_t section_count(const ObjectSpec& spec) {
   return spec.size_symbol ? kMaxSections : kSizeData;
-}
-
-// Names the writer emits itself, and names that linkers give a meaning a blob must not take
-// (constructor tables, NOBITS/TLS sections, relocations, linker-generated tables).
-constexpr std::string_view kReservedSections[] = {
-    ".symtab",  ".strtab", ".shstrtab", ".note.GNU-stack", ".got",  ".got.plt",  ".plt",
-    ".dynamic", ".dynsym", ".dynstr",   ".interp",         ".hash", ".gnu.hash", ".eh_frame",
-    ".init",    ".fini"};
-constexpr std::string_view kReservedSectionPrefixes[] = {
-    ".bss",           ".tbss",  ".tdata", ".rel",   ".init_array", ".fini_array",
-    ".preinit_array", ".ctors", ".dtors", ".debug", ".note"};
-
-bool starts_with_section(std::string_view name, std::string_view prefix) {
-  // ".rel" matches ".rel.x" and ".rela.x" but ".rodata" must not match ".ro"; a prefix matches
-  // the name itself, name + "." + anything, and (for .rel/.rela) the glued forms.
-  if (name.substr(0, prefix.size()) != prefix) return false;
-  if (name.size() == prefix.size()) return true;
-  char next = name[prefix.size()];
-  return next == '.' || (prefix == ".rel" && next == 'a');
 }
 
 bool symbol_char(char c, bool first) {
@@ -106,20 +88,7 @@ void validate_section(std::string_view name) {
                   "' is not allowed (use letters, digits, '_', '.', '$' and '-')");
     }
   }
-  for (auto r : kReservedSections) {
-    if (name == r) {
-      throw Error("section name '" + std::string(name) +
-                  "' is reserved (the linker or the writer gives it a meaning); use e.g. "
-                  ".rodata or .rodata.<name>");
-    }
-  }
-  for (auto p : kReservedSectionPrefixes) {
-    if (starts_with_section(name, p)) {
-      throw Error("section name '" + std::string(name) + "' is reserved (" + std::string(p) +
-                  "* sections have a special meaning to linkers); use e.g. .rodata or "
-                  ".rodata.<name>");
-    }
-  }
+  check_blob_section(name);
 }
 
 const Target& resolve_target(const ObjectSpec& spec) {
@@ -159,10 +128,10 @@ void plan_section(const ObjectSpec& spec, Plan& plan) {
   } else {
     plan.section = spec.section;
     // An explicit large section name (".lrodata", ".lrodata.x") keeps its meaning.
-    plan.large = has_large && (spec.large || starts_with_section(spec.section, t.large_section));
+    plan.large = has_large && (spec.large || section_in_family(spec.section, t.large_section));
   }
   plan.section_flags = SHF_ALLOC;
-  if (starts_with_section(plan.section, ".data") || starts_with_section(plan.section, ".ldata")) {
+  if (section_in_family(plan.section, ".data") || section_in_family(plan.section, ".ldata")) {
     plan.section_flags |= SHF_WRITE;
   }
   if (plan.large) plan.section_flags |= t.large_flags;

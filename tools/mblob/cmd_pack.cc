@@ -158,7 +158,10 @@ void setup(CLI::App& app, Action& selected) {
                   "... See --list-targets.");
   cmd->add_option("--section", args->section,
                   "Data section name (default .rodata; .lrodata for large blobs on x86-64). "
-                  "Names starting with .data get SHF_WRITE.");
+                  "Names starting with .data get SHF_WRITE. Refused: sections linkers do not load "
+                  "or give a meaning (.debug*, .zdebug*, .stab*, .comment, .note*, .gnu.lto_*, "
+                  ".gnu.warning*, .gnu.linkonce*, .bss*, .rel*, .init_array*, ...), each with "
+                  "the reason.");
   cmd->add_option("--align", args->align,
                   "Alignment of the symbol in bytes, a power of two up to 1G (default 16).");
   cmd->add_option("--visibility", args->visibility,
