@@ -67,7 +67,7 @@ void verify_output(const fs::path& staged, const fs::path& out, const std::strin
       find_symbols(file.bytes(), where, [&](std::string_view n) { return n == symbol; });
   if (found.empty()) {
     throw Error(fmt::format(
-        "{}: the linked output does not define the blob symbol {} (did packer {} define it?); "
+        "{}: the output does not define the blob symbol {} (did packer {} define it?); "
         "the output was not written",
         where, symbol, packer));
   }
