@@ -66,10 +66,10 @@ void verify_output(const fs::path& staged, const fs::path& out, const std::strin
   std::vector<SymbolLocation> found =
       find_symbols(file.bytes(), where, [&](std::string_view n) { return n == symbol; });
   if (found.empty()) {
-    throw Error(fmt::format(
-        "{}: the output does not define the blob symbol {} (did packer {} define it?); "
-        "the output was not written",
-        where, symbol, packer));
+    throw Error(
+        fmt::format("{}: the output does not define the blob symbol {} (did packer {} define it?); "
+                    "the output was not written",
+                    where, symbol, packer));
   }
   const std::vector<std::uint8_t> head = blob.head(kVerifyHeadBytes);
   for (const SymbolLocation& loc : found) {
