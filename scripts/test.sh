@@ -64,8 +64,9 @@ unset TSAN_OPTIONS
 
 step "fuzz: ${FUZZ_SECONDS}s per reader"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$JOBS" --target fuzz_ffi_reader fuzz_legacy_reader
-for layout in ffi legacy; do
+cmake --build --preset fuzz -j "$JOBS" --target fuzz_ffi_reader fuzz_legacy_reader \
+  fuzz_object_reader
+for layout in ffi legacy object; do
   work=$(mktemp -d)
   cp fuzz/corpus/$layout/* "$work"/
   log="$work.log"
@@ -79,7 +80,7 @@ for layout in ffi legacy; do
   rm -rf "$work" "$log"
 done
 echo "fuzz: no findings"
-PASSED=$((PASSED + 2))  # the two fuzz targets
+PASSED=$((PASSED + 3))  # the three fuzz targets
 
-# One closing line for CI: every ctest test of the three builds, plus the two fuzz runs.
+# One closing line for CI: every ctest test of the three builds, plus the three fuzz runs.
 echo "test.sh: ${PASSED} passed, ${FAILED} failed"

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "mblob/core/text.h"
@@ -233,6 +234,38 @@ void ByteSource::for_each_chunk(const std::function<void(ByteView)>& fn, std::si
     }
     check_piece_size(in.fd, p, "while being read");
   }
+}
+
+std::vector<std::uint8_t> ByteSource::head(std::size_t n) const {
+  std::vector<std::uint8_t> out;
+  for (const auto& p : pieces_) {
+    if (out.size() >= n) break;
+    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(p.size, n - out.size()));
+    if (p.bytes) {
+      out.insert(out.end(), p.bytes->begin(), p.bytes->begin() + static_cast<std::ptrdiff_t>(want));
+      continue;
+    }
+    int fd = ::open(p.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw_errno("cannot open " + p.file.string());
+    std::size_t start = out.size();
+    out.resize(start + want);
+    std::size_t got = 0;
+    while (got < want) {
+      ssize_t r =
+          ::pread(fd, out.data() + start + got, want - got, static_cast<off_t>(p.offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        int e = errno;
+        ::close(fd);
+        if (r == 0) throw Error(p.file.string() + ": file shrank since it was added");
+        errno = e;
+        throw_errno("reading " + p.file.string());
+      }
+      got += static_cast<std::size_t>(r);
+    }
+    ::close(fd);
+  }
+  return out;
 }
 
 std::vector<std::uint8_t> ByteSource::read_all() const {

@@ -425,7 +425,7 @@ std::vector<std::string> Toolchain::archive_command(const std::vector<fs::path>&
 ToolStep Toolchain::run_staged(
     std::string action, const fs::path& out,
     const std::function<std::vector<std::string>(const fs::path&)>& build,
-    const std::string& purpose) const {
+    const std::string& purpose, const OutputCheck& check) const {
   StagingDir staging(out);
   ToolStep step;
   step.action = std::move(action);
@@ -436,6 +436,7 @@ ToolStep Toolchain::run_staged(
   options.install_hint = install_hint(step.argv.at(0));
   ProcessResult result = run_process_checked(step.argv, options);
   step.elapsed = result.elapsed;
+  if (check) check(staging.staged());
   staging.commit(step.argv[0]);
   return step;
 }
@@ -449,11 +450,12 @@ ToolStep Toolchain::compile(const fs::path& source, const fs::path& object,
 }
 
 ToolStep Toolchain::link_shared(const std::vector<fs::path>& objects, const fs::path& out,
-                                const std::vector<std::string>& extra_flags) const {
+                                const std::vector<std::string>& extra_flags,
+                                const OutputCheck& check) const {
   return run_staged(
       "link", out,
       [&](const fs::path& staged) { return link_shared_command(objects, staged, extra_flags); },
-      "linking " + out.string());
+      "linking " + out.string(), check);
 }
 
 ToolStep Toolchain::link_executable(const std::vector<fs::path>& objects, const fs::path& out,
@@ -464,10 +466,11 @@ ToolStep Toolchain::link_executable(const std::vector<fs::path>& objects, const 
       "linking " + out.string());
 }
 
-ToolStep Toolchain::archive(const std::vector<fs::path>& objects, const fs::path& out) const {
+ToolStep Toolchain::archive(const std::vector<fs::path>& objects, const fs::path& out,
+                            const OutputCheck& check) const {
   return run_staged(
       "archive", out, [&](const fs::path& staged) { return archive_command(objects, staged); },
-      "archiving " + out.string());
+      "archiving " + out.string(), check);
 }
 
 }  // namespace mblob

@@ -63,7 +63,10 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->footer(
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
-      "host code and link everything with the target's toolchain. The output is written\n"
+      "host code and link everything with the target's toolchain. Before the output replaces\n"
+      "the previous file, export reads it back (ELF libraries and ar archives; not yet COFF/PE\n"
+      "DLLs) and checks that it defines the blob symbol with the serialized size and bytes: a\n"
+      "packer or --pack-command that defines no blob fails the export. The output is written\n"
       "atomically: a failure leaves the previous file, or none.\n\n"
       "Manifest (JSON; paths relative to it; the first module is the root; kind \"host\" marks\n"
       "host code, merged into the \"_lib\" entry):\n"

@@ -131,7 +131,10 @@ void setup(CLI::App& app, Action& selected) {
                   "... See --list-targets.");
   cmd->add_option("--section", args->section,
                   "Data section name (default .rodata; .lrodata for large blobs on x86-64). "
-                  "Names starting with .data get SHF_WRITE.");
+                  "Names starting with .data get SHF_WRITE. Refused: sections linkers do not load "
+                  "or give a meaning (.debug*, .zdebug*, .stab*, .comment, .note*, .gnu.lto_*, "
+                  ".gnu.warning*, .gnu.linkonce*, .bss*, .rel*, .init_array*, ...), each with "
+                  "the reason.");
   cmd->add_option(
       "--align", args->align,
       "Alignment of the symbol in bytes, a power of two up to 1G (default 16). Sizes are "
@@ -148,8 +151,10 @@ void setup(CLI::App& app, Action& selected) {
                   "(default 1G, as TVM's LLVM packer). For tests and experts; a decimal size with "
                   "an optional K, M, G or T suffix.");
   cmd->add_flag("--size-symbol", args->size_symbol,
-                "Also define <symbol>_size, an absolute symbol whose value is the length; in C: "
-                "extern const char NAME_size[]; size_t n = (size_t)NAME_size;");
+                "Also define <symbol>_end (the end of the data) and <symbol>_size (a const "
+                "uint64_t holding the length, in .rodata.<symbol>_size); both relocatable, so "
+                "PIE, non-PIE and shared code can use them. In C: extern const unsigned char "
+                "NAME[], NAME_end[]; extern const uint64_t NAME_size;");
   cmd->add_option("--elf-flags", args->elf_flags,
                   "Override the target's ELF e_flags: decimal, or hex with 0x (e.g. 0x2 for "
                   "powerpc64 ELFv2); must match the objects it is linked with.");

@@ -56,6 +56,8 @@ class ByteSource {
   // file, if a file shrank or changed size; fn may have seen some bytes by then.
   void for_each_chunk(const std::function<void(ByteView)>& fn,
                       std::size_t chunk = std::size_t{8} << 20) const;
+  // The first min(n, size()) bytes (file pieces are read with pread, not mapped).
+  std::vector<std::uint8_t> head(std::size_t n) const;
   // Reads everything into memory (for tests and small sources).
   std::vector<std::uint8_t> read_all() const;
 
