@@ -312,6 +312,7 @@ AtomicFile::AtomicFile(fs::path target, unsigned mode) : target_(std::move(targe
 }
 
 void remove_pending_temp_files() noexcept {
+  const int saved_errno = errno;  // a handler that returns must leave errno as it was
   for (auto& slot : g_temp_slots) {
     if (!slot.ready.load()) continue;
     if (slot.dir) {
@@ -320,6 +321,7 @@ void remove_pending_temp_files() noexcept {
       ::unlink(slot.path);
     }
   }
+  errno = saved_errno;
 }
 
 void remove_stale_temporaries(const fs::path& dir, const std::string& prefix) {

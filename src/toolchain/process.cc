@@ -568,6 +568,7 @@ void stop_running_processes(int sig) noexcept {
   // the middle of a write stops at once.
   constexpr long kGraceMs = 2000;
   constexpr long kKillWaitMs = 1000;
+  const int saved_errno = errno;  // a handler that returns must leave errno as it was
   kill_running_processes(sig);
   if (!wait_for_groups(kGraceMs)) {
     kill_running_processes(SIGKILL);
@@ -580,6 +581,7 @@ void stop_running_processes(int sig) noexcept {
     char done = 'x';
     [[maybe_unused]] ssize_t n = ::write(fd, &done, 1);
   }
+  errno = saved_errno;
 }
 
 void install_interrupt_handlers() {
