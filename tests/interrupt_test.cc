@@ -337,6 +337,37 @@ TEST(Interrupt, SigtermLeavesNoExportWorkspace) {
   EXPECT_TRUE(temp_files(d.path()).empty()) << listing(d.path());
 }
 
+TEST(Interrupt, SigtermStopsAToolThatIgnoresIt) {
+  // A pack command that ignores SIGTERM: after the grace period mblob kills its group, then
+  // removes the workspace and dies of the signal.
+  TempDir d, tmp;
+  test::write_bytes(d / "w.bin", test::pattern_bytes(64));
+  test::write_text(d / "m.json",
+                   R"({"format": "ffi", "modules": [{"name": "w", "kind": "params", "payload": ")" +
+                       (d / "w.bin").string() + R"("}]})");
+  fs::path started = d / "started";
+  Background cli(
+      {"export", (d / "m.json").string(), "-o", (d / "m.so").string(), "--packer", "command",
+       "--pack-command",
+       "sh -c 'trap \"\" TERM INT; touch \"$0\"; while :; do sleep 0.05; done' " + started.string(),
+       "-q"},
+      {"TMPDIR=" + tmp.path().string()});
+  ASSERT_TRUE(eventually([&] { return fs::exists(started); })) << "the pack command never ran";
+  std::vector<Proc> tools = cli.children();
+  const auto t0 = std::chrono::steady_clock::now();
+  cli.signal(SIGTERM);
+  int status = cli.wait();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_TRUE(killed_by(status, SIGTERM)) << "status " << status;
+  EXPECT_LT(took, 6s);
+  for (const auto& t : tools) {
+    if (t.pgid == t.pid) {
+      EXPECT_TRUE(live_in_group(t.pid).empty()) << names(live_in_group(t.pid));
+    }
+  }
+  EXPECT_TRUE(fs::is_empty(tmp.path())) << listing(tmp.path());
+}
+
 // ---- kill -9 ----------------------------------------------------------------------------------
 
 TEST(Interrupt, KilledExportLeavesNoOrphanTools) {
@@ -366,6 +397,37 @@ TEST(Interrupt, KilledExportLeavesNoOrphanTools) {
   for (const auto& c : started) {  // the watchdogs too
     EXPECT_TRUE(eventually([&] { return !is_alive(c.pid); }, 5s)) << c.pid << " " << c.comm;
   }
+}
+
+TEST(Interrupt, CompilerTemporariesOfAKilledRunAreRemovedByTheNext) {
+  // gcc's own temporaries (cc*.s) go into the staging directory, inside the workspace, so the
+  // next export removes them with the dead run's workspace; none is left in $TMPDIR.
+  MBLOB_REQUIRE_TOOL(gcc, "gcc");
+  TempDir d, tmp;
+  SlowModel model(d, 4u << 20, /*sparse=*/false);
+  fs::path out = d / "model.so";
+  {
+    Background killed(
+        {"export", model.manifest.string(), "-o", out.string(), "--packer", "c-hex", "-q"},
+        {"TMPDIR=" + tmp.path().string()});
+    pid_t group = 0;
+    ASSERT_TRUE(eventually([&] {
+      for (const auto& c : killed.children()) {
+        if (c.pgid == c.pid && live_in_group(c.pid).size() >= 2) group = c.pid;
+      }
+      return group != 0;
+    })) << "the compiler never ran";
+    std::this_thread::sleep_for(300ms);  // cc1 is writing its assembly
+    killed.signal(SIGKILL);
+    killed.wait();
+    ASSERT_TRUE(eventually([&] { return live_in_group(group).empty(); }, 5s));
+  }
+  ASSERT_FALSE(fs::is_empty(tmp.path()));
+  Background next({"export", model.manifest.string(), "-o", out.string(), "-q"},
+                  {"TMPDIR=" + tmp.path().string()});
+  int status = next.wait();
+  EXPECT_TRUE(exited_ok(status)) << "status " << status;
+  EXPECT_TRUE(fs::is_empty(tmp.path())) << listing(tmp.path());
 }
 
 TEST(Interrupt, StaleTemporaryOfDeadRunIsRemoved) {
