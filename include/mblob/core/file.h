@@ -87,9 +87,10 @@ void remove_pending_temp_files() noexcept;
 // holds flock(LOCK_EX) on the temporary file, or on the temporary directory itself, for as long
 // as it exists (the kernel drops the lock when the owner dies, whatever its PID becomes later).
 // Creating a temporary beside a target, or an export workspace under $TMPDIR, first removes the
-// stale ones of that name, ".<target name>.mblob-tmp-XXXXXX" or "<prefix>-XXXXXX": those this
-// user owns whose lock can be taken at once. A live run's temporaries are never touched. Where
-// the file system has no locks, nothing is removed.
+// stale ones of that name, ".<target name>.mblob-tmp-XXXXXX" or "<prefix>-XXXXXX". This function
+// does it: in `dir`, the entries named `prefix` plus six characters that are regular files or
+// directories (never symlinks) owned by this user and whose lock can be taken at once. A live
+// run's temporaries are never touched. Where the file system has no locks, nothing is removed.
 void remove_stale_temporaries(const std::filesystem::path& dir, const std::string& prefix);
 
 // A new, private directory, removed with everything in it when the object dies. It is locked
