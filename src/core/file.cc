@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mblob/core/interrupts.h"
+
 namespace mblob {
 namespace fs = std::filesystem;
 
@@ -304,8 +306,10 @@ std::string template_beside(const fs::path& target) {
 }  // namespace
 
 AtomicFile::AtomicFile(fs::path target, unsigned mode) : target_(std::move(target)), mode_(mode) {
-  LockedTemp t = create_locked(template_beside(target_), /*dir=*/false,
-                               "cannot create a temporary file for " + target_.string());
+  std::string tmpl = template_beside(target_);
+  InterruptsBlocked blocked;  // from its creation until the signal handler can find it
+  LockedTemp t =
+      create_locked(tmpl, /*dir=*/false, "cannot create a temporary file for " + target_.string());
   fd_ = t.fd;
   temp_ = t.path;
   slot_ = register_temp(temp_.string(), /*dir=*/false);
@@ -372,7 +376,9 @@ TempDir::TempDir(TempDir&& other) noexcept
 }
 
 TempDir TempDir::beside(const fs::path& target) {
-  LockedTemp t = create_locked(template_beside(target), /*dir=*/true,
+  std::string tmpl = template_beside(target);
+  InterruptsBlocked blocked;  // from its creation until the signal handler can find it
+  LockedTemp t = create_locked(tmpl, /*dir=*/true,
                                "cannot create a temporary directory for " + target.string());
   return TempDir(t.path, t.fd);
 }
@@ -381,6 +387,7 @@ TempDir TempDir::in_tmp(const std::string& prefix) {
   const char* tmp = std::getenv("TMPDIR");
   fs::path dir = tmp && *tmp ? tmp : "/tmp";
   remove_stale_temporaries(dir, prefix + "-");
+  InterruptsBlocked blocked;  // from its creation until the signal handler can find it
   LockedTemp t = create_locked((dir / (prefix + "-XXXXXX")).string(), /*dir=*/true,
                                "cannot create a temporary directory in " + dir.string());
   return TempDir(t.path, t.fd);
@@ -413,7 +420,8 @@ void AtomicFile::commit() {
   // errors) and the rename, so no other run's sweep takes the temporary for a dead one.
   Fd lock{::fcntl(fd, F_DUPFD_CLOEXEC, 0)};
   if (::close(fd) != 0) throw_errno("writing " + target_.string());  // NFS reports errors here
-  unregister_temp(slot_);  // from here on the temp name is the target's, or gone
+  InterruptsBlocked blocked;  // a signal between these two steps would leave the temporary
+  unregister_temp(slot_);     // from here on the temp name is the target's, or gone
   slot_ = -1;
   if (::rename(temp_.c_str(), target_.c_str()) != 0) {
     throw_errno("cannot move the new file into place at " + target_.string());

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "mblob/core/file.h"
+#include "mblob/core/interrupts.h"
 
 extern char** environ;
 
@@ -43,7 +44,6 @@ struct ChildSlot {
 std::array<ChildSlot, kMaxTracked> g_children{};
 static_assert(std::atomic<pid_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 
-constexpr std::array kForwardedSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 // The forwarded signals that were ignored when install_interrupt_handlers() first ran (nohup
 // ignores SIGHUP, a shell ignores SIGINT and SIGQUIT for a background job). Written once, under
 // the call_once, before any spawn reads it.
@@ -84,31 +84,13 @@ extern "C" void on_interrupt(int sig) {
   std::raise(sig);
 }
 
-// Blocks the forwarded signals on this thread while a child is spawned and registered, so an
-// interrupt never finds a child that runs but is not yet tracked.
-class SignalsBlocked {
- public:
-  SignalsBlocked() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : kForwardedSignals) sigaddset(&set, sig);
-    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
-  }
-  ~SignalsBlocked() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-  SignalsBlocked(const SignalsBlocked&) = delete;
-  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
-
- private:
-  sigset_t old_;
-};
-
 // The watchdog (see the header): a forked copy of us that only waits on a pipe. A byte means
 // "the tool is done, leave"; end of file means we died without saying so: kill the group.
 // Only async-signal-safe calls: we may have other threads, and this never execs.
 [[noreturn]] void watchdog_main(int watch_fd, int ready_fd, pid_t pgid, int max_fd) noexcept {
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
-  for (int sig : kForwardedSignals) ::sigaction(sig, &ignore, nullptr);
+  for (int sig : kInterruptSignals) ::sigaction(sig, &ignore, nullptr);
   // Hold nothing but the pipe: not the locks of our temporaries (a later run would take them
   // for a live run's), not other watchdogs' pipes, not the caller's stdout (someone may wait for
   // its end of file). Copies above 9 first, so the two dup2s cannot clobber each other.
@@ -378,7 +360,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   sigset_t defaults, empty;
   sigemptyset(&defaults);
   sigemptyset(&empty);
-  for (int sig : kForwardedSignals) {
+  for (int sig : kInterruptSignals) {
     if (sigismember(&g_ignored_at_start, sig) != 1) sigaddset(&defaults, sig);
   }
   sigaddset(&defaults, SIGPIPE);
@@ -398,7 +380,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
   const auto start = Clock::now();
   pid_t pid = 0;
-  std::optional<SignalsBlocked> blocked(std::in_place);  // until the child is tracked
+  std::optional<InterruptsBlocked> blocked(std::in_place);  // until the child is tracked
   int rc = ::posix_spawnp(&pid, args[0], &setup.actions, &setup.attr, args.data(), envp.data());
   out.write.reset();
   err.write.reset();
@@ -592,9 +574,9 @@ void install_interrupt_handlers() {
     sa.sa_handler = on_interrupt;
     // One cleanup at a time: a second signal waits until the first has removed everything.
     sigemptyset(&sa.sa_mask);
-    for (int sig : kForwardedSignals) sigaddset(&sa.sa_mask, sig);
+    for (int sig : kInterruptSignals) sigaddset(&sa.sa_mask, sig);
     sa.sa_flags = SA_RESTART;
-    for (int sig : kForwardedSignals) {
+    for (int sig : kInterruptSignals) {
       struct sigaction old {};
       if (::sigaction(sig, nullptr, &old) != 0) continue;
       const bool plain = (old.sa_flags & SA_SIGINFO) == 0;
