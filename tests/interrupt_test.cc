@@ -112,6 +112,7 @@ class Background {
  public:
   Background(std::vector<std::string> args, const std::vector<std::string>& env = {},
              bool piped_stdin = false, std::vector<std::string> prefix = {}) {
+    const bool prefixed = !prefix.empty();
     std::vector<std::string> argv = std::move(prefix);
     argv.push_back(test::cli());
     argv.insert(argv.end(), args.begin(), args.end());
@@ -124,6 +125,9 @@ class Background {
     } else {
       posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     }
+    // Never a terminal: nohup would then write nohup.out into the working directory.
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    if (prefixed) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     std::vector<std::string> envs = env;
     for (char** e = environ; *e; ++e) {
       std::string entry(*e), name = entry.substr(0, entry.find('='));
