@@ -194,6 +194,7 @@ class StagingDir {
   explicit StagingDir(const fs::path& out) : out_(out), dir_(TempDir::beside(out)) {}
 
   fs::path staged() const { return dir_.path() / out_.filename(); }
+  const fs::path& dir() const { return dir_.path(); }
 
   void commit(const std::string& tool) {
     std::error_code ec;
@@ -434,6 +435,9 @@ ToolStep Toolchain::run_staged(
   ProcessOptions options;
   options.purpose = purpose;
   options.install_hint = install_hint(step.argv.at(0));
+  // The tool's own temporaries (gcc's cc*.s, as big as 5x a c-hex payload) go into the staging
+  // directory too: removed with it on failure or a signal, and by the next run after a SIGKILL.
+  options.env = {"TMPDIR=" + fs::absolute(staging.dir()).string()};
   ProcessResult result = run_process_checked(step.argv, options);
   step.elapsed = result.elapsed;
   if (check) check(staging.staged());
