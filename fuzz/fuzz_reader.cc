@@ -31,7 +31,7 @@ void check_tree(const mblob::ParsedBlob& p, std::size_t input_size) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   mblob::ByteView input(data, size);
-  // 1. The reader alone, with mblob's self-delimited legacy payloads.
+  // 1. The reader alone, with the default legacy reading (kind walkers, then mblob's prefix).
   try {
     check_tree(mblob::parse_blob(input, kFormat, "fuzz"), size);
   } catch (const mblob::Error&) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine (as root): installs what it needs, builds
 # the dev and asan (ASan+UBSan) presets, runs every test (including the "big" label, with sparse
-# multi-GiB inputs), then builds the libFuzzer targets and runs each for a bounded time.
+# multi-GiB inputs), runs the runtime tests under ThreadSanitizer (tsan preset), then builds the
+# libFuzzer targets and runs each for a bounded time.
 #
 #   scripts/test.sh                    # everything
 #   FUZZ_SECONDS=10 scripts/test.sh    # shorter fuzzing
@@ -53,10 +54,19 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_ctest --preset asan -j "$JOBS" -LE big
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+step "tsan build (ThreadSanitizer: mblob_runtime and the runtime tests only)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$JOBS"
+step "tsan tests (including 8 threads x 200 concurrent loads)"
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+run_ctest --preset tsan -j "$JOBS"
+unset TSAN_OPTIONS
+
 step "fuzz: ${FUZZ_SECONDS}s per reader"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$JOBS" --target fuzz_ffi_reader fuzz_legacy_reader
-for layout in ffi legacy; do
+cmake --build --preset fuzz -j "$JOBS" --target fuzz_ffi_reader fuzz_legacy_reader \
+  fuzz_object_reader
+for layout in ffi legacy object; do
   work=$(mktemp -d)
   cp fuzz/corpus/$layout/* "$work"/
   log="$work.log"
@@ -70,7 +80,7 @@ for layout in ffi legacy; do
   rm -rf "$work" "$log"
 done
 echo "fuzz: no findings"
-PASSED=$((PASSED + 2))  # the two fuzz targets
+PASSED=$((PASSED + 3))  # the three fuzz targets
 
-# One closing line for CI: every ctest test of both builds, plus the two fuzz runs.
+# One closing line for CI: every ctest test of the three builds, plus the three fuzz runs.
 echo "test.sh: ${PASSED} passed, ${FAILED} failed"

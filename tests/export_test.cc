@@ -340,6 +340,77 @@ TEST(Export, DiskFullFailsCleanlyAndKeepsThePreviousOutput) {
   EXPECT_TRUE(leftovers(m.dir.path()).empty());
 }
 
+// After linking, export checks that its output defines the blob symbol with the serialized
+// size and bytes; a packer that gets it wrong fails the export and writes nothing.
+struct WrongPackCase {
+  const char* name;
+  std::string (*command)(const fs::path& dir);  // the --pack-command template
+  const char* needle;
+};
+
+class ExportVerifiesItsOutput : public ::testing::TestWithParam<WrongPackCase> {};
+
+TEST_P(ExportVerifiesItsOutput, PackCommandThatDoesNotDefineTheBlobFailsAndWritesNothing) {
+  const auto& c = GetParam();
+  Model m;
+  test::write_bytes(m.dir / "other.bin", test::pattern_bytes(100, 5));
+  for (bool system_lib : {false, true}) {
+    SCOPED_TRACE(system_lib ? "system-lib archive" : "shared library");
+    auto out = m.dir / (system_lib ? "libmodel.a" : "model.so");
+    std::vector<std::string> argv = {
+        test::cli(), "export",         m.manifest.string(),     "-o", out.string(), "--packer",
+        "command",   "--pack-command", c.command(m.dir.path()), "-q"};
+    if (system_lib) argv.insert(argv.end(), {"--system-lib", "--prefix", "m_"});
+    auto r = test::run(argv);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("the output was not written"), std::string::npos) << r.err;
+    EXPECT_FALSE(file_exists(out));
+    EXPECT_TRUE(leftovers(m.dir.path()).empty()) << leftovers(m.dir.path()).front();
+  }
+  // A previous output stays as it was.
+  auto so = m.dir / "model.so";
+  test::write_text(so, "previous library");
+  auto r = test::run({test::cli(), "export", m.manifest.string(), "-o", so.string(), "--packer",
+                      "command", "--pack-command", c.command(m.dir.path()), "-q"});
+  EXPECT_EQ(r.exit_code, 1);
+  auto kept = test::read_bytes(so);
+  EXPECT_EQ(std::string(kept.begin(), kept.end()), "previous library");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, ExportVerifiesItsOutput,
+    ::testing::Values(
+        WrongPackCase{"SymbolMissing",
+                      [](const fs::path&) {
+                        return test::cli() + " pack {blob} -o {output} --symbol not_the_blob -q";
+                      },
+                      "does not define the blob symbol"},
+        WrongPackCase{"WrongSize",
+                      [](const fs::path& dir) {
+                        return test::cli() + " pack " + (dir / "other.bin").string() +
+                               " -o {output} --symbol {symbol} -q";
+                      },
+                      "has 100 bytes, but the serialized blob has"},
+        WrongPackCase{"WrongBytes",
+                      [](const fs::path&) {
+                        // Every byte of the blob plus one (tr rotates 0..255): the right size,
+                        // the wrong bytes.
+                        return "sh -c 'tr \"\\000-\\377\" \"\\001-\\377\\000\" < {blob} > "
+                               "{workspace}/rotated.bin && " +
+                               test::cli() +
+                               " pack {workspace}/rotated.bin -o {output} --symbol {symbol} -q'";
+                      },
+                      "are not the serialized blob"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Export, SummaryNamesTheVerifyPhase) {
+  Model m;
+  auto r =
+      test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
+  EXPECT_NE(r.err.find(", verify "), std::string::npos) << r.err;
+}
+
 struct BadManifest {
   const char* name;
   const char* json;

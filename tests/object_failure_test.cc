@@ -30,7 +30,7 @@ TEST(ObjectFailure, MissingInputIsAnErrorAndKeepsThePreviousOutput) {
   auto r =
       obj::pack({(dir / "nope.bin").string(), "-o", (dir / "out.o").string(), "--symbol", "blob"});
   expect_clean_failure(r, dir / "out.o", "nope.bin");
-  EXPECT_NE(r.err.find("No such file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nope.bin: does not exist"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(dir / "out.o"));
 }
 

@@ -80,20 +80,28 @@ TEST(ObjectLink, LargeFlagForcesLrodataForASmallBlob) {
   EXPECT_EQ(f.sections.at(1).flags, SHF_ALLOC | SHF_X86_64_LARGE);
 }
 
-// The checker program printed "<length> <fnv1a-64 hex>" for the blob it was linked with.
+// The checker program prints "<blob_end - blob> <blob_size> <fnv1a-64 hex of the bytes>" for
+// the blob it was linked with (built as a PIE by the distributions' default compilers).
 const char* kCheckerC =
     "#include <stdio.h>\n"
     "#include <stddef.h>\n"
     "#include <stdint.h>\n"
-    "extern const unsigned char blob[];\n"
-    "extern const char blob_size[];\n"
+    "extern const unsigned char blob[], blob_end[];\n"
+    "extern const uint64_t blob_size;\n"
     "int main(void) {\n"
     "  size_t n = (size_t)blob_size;\n"
     "  uint64_t h = 1469598103934665603ull;\n"
     "  for (size_t i = 0; i < n; ++i) { h ^= blob[i]; h *= 1099511628211ull; }\n"
-    "  printf(\"%zu %016llx\\n\", n, (unsigned long long)h);\n"
+    "  printf(\"%zu %llu %016llx\\n\", (size_t)(blob_end - blob), (unsigned long long)n,\n"
+    "         (unsigned long long)h);\n"
     "  return 0;\n"
     "}\n";
+
+// What the checker programs print for `payload`.
+std::string checker_line(const std::vector<std::uint8_t>& payload) {
+  return std::to_string(payload.size()) + " " + std::to_string(payload.size()) + " " +
+         obj::hex(obj::fnv1a(payload)) + "\n";
+}
 
 void cross_run_check(const std::string& target, const std::string& gcc, const std::string& qemu,
                      const std::string& sysroot) {
@@ -103,14 +111,13 @@ void cross_run_check(const std::string& target, const std::string& gcc, const st
   write_text(dir / "check.c", kCheckerC);
   pack_ok({(dir / "in.bin").string(), "-o", (dir / "blob.o").string(), "--symbol", "blob",
            "--size-symbol", "--target", target});
-  // -no-pie: the absolute blob_size is then read as a link-time constant.
-  auto link = run({gcc, "-no-pie", "-O1", "-o", (dir / "check").string(),
-                   (dir / "check.c").string(), (dir / "blob.o").string()});
+  auto link = run({gcc, "-O1", "-o", (dir / "check").string(), (dir / "check.c").string(),
+                   (dir / "blob.o").string()});
   ASSERT_EQ(link.exit_code, 0) << link.err;
   EXPECT_EQ(link.err, "") << "the linker warned";
   auto r = run({qemu, "-L", sysroot, (dir / "check").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, std::to_string(payload.size()) + " " + obj::hex(obj::fnv1a(payload)) + "\n");
+  EXPECT_EQ(r.out, checker_line(payload));
 }
 
 TEST(ObjectLink, Aarch64ProgramUnderQemuSeesTheBytes) {
@@ -124,6 +131,118 @@ TEST(ObjectLink, Riscv64ProgramUnderQemuSeesTheBytes) {
   MBLOB_REQUIRE_TOOL(qemu, "qemu-riscv64");
   cross_run_check("riscv64-linux-gnu", gcc, qemu, "/usr/riscv64-linux-gnu");
 }
+
+// --size-symbol's <sym>_end and <sym>_size are relocatable data (not an absolute symbol), so
+// they are right wherever the blob is: PIE and non-PIE executables and dlopened libraries.
+struct SizeSymbolCase {
+  const char* name;
+  const char* target;   // mblob pack --target
+  const char* cc;       // compiler driver
+  const char* qemu;     // "" = run natively (the host must be x86-64)
+  const char* sysroot;  // qemu -L
+  const char* mode;     // "pie", "no-pie" or "shared"
+};
+
+// The library's own code reads the symbols; the loader compares with what dlsym finds.
+const char* kSizeLibC =
+    "#include <stdint.h>\n"
+    "extern const unsigned char blob[], blob_end[];\n"
+    "extern const uint64_t blob_size;\n"
+    "const unsigned char* lib_begin(void) { return blob; }\n"
+    "const unsigned char* lib_end(void) { return blob_end; }\n"
+    "uint64_t lib_size(void) { return blob_size; }\n";
+const char* kSizeLoaderC =
+    "#include <dlfcn.h>\n"
+    "#include <stdint.h>\n"
+    "#include <stdio.h>\n"
+    "typedef const unsigned char* (*ptr_fn)(void);\n"
+    "typedef uint64_t (*size_fn)(void);\n"
+    "int main(int argc, char** argv) {\n"
+    "  void* h = argc > 1 ? dlopen(argv[1], RTLD_NOW) : 0;\n"
+    "  if (!h) { fprintf(stderr, \"%s\\n\", dlerror()); return 2; }\n"
+    "  ptr_fn b = (ptr_fn)dlsym(h, \"lib_begin\"), e = (ptr_fn)dlsym(h, \"lib_end\");\n"
+    "  size_fn s = (size_fn)dlsym(h, \"lib_size\");\n"
+    "  const uint64_t* ds = (const uint64_t*)dlsym(h, \"blob_size\");\n"
+    "  if (!b || !e || !s || !ds) { fprintf(stderr, \"missing symbol\\n\"); return 3; }\n"
+    "  if (dlsym(h, \"blob\") != (void*)b() || dlsym(h, \"blob_end\") != (void*)e() ||\n"
+    "      *ds != s()) { fprintf(stderr, \"dlsym and the library disagree\\n\"); return 4; }\n"
+    "  const unsigned char* p = b();\n"
+    "  uint64_t n = s(), hash = 1469598103934665603ull;\n"
+    "  for (uint64_t i = 0; i < n; ++i) { hash ^= p[i]; hash *= 1099511628211ull; }\n"
+    "  printf(\"%zu %llu %016llx\\n\", (size_t)(e() - p), (unsigned long long)n,\n"
+    "         (unsigned long long)hash);\n"
+    "  return 0;\n"
+    "}\n";
+
+class ObjectSizeSymbols : public ::testing::TestWithParam<SizeSymbolCase> {};
+
+TEST_P(ObjectSizeSymbols, EndMinusStartAndSizeEqualTheInputAndBytesMatch) {
+  const SizeSymbolCase& c = GetParam();
+  const bool native = std::string(c.qemu).empty();
+#if !defined(__x86_64__)
+  if (native) GTEST_SKIP() << "SKIPPED: the host is not x86-64";
+#endif
+  MBLOB_REQUIRE_TOOL(cc, c.cc);
+  std::string qemu;
+  if (!native) {
+    qemu = find_tool(c.qemu);
+    if (qemu.empty()) GTEST_SKIP() << "SKIPPED: " << c.qemu << " is not installed";
+  }
+  TempDir dir;
+  auto payload = pattern_bytes(65541, 17);
+  write_bytes(dir / "in.bin", payload);
+  pack_ok({(dir / "in.bin").string(), "-o", (dir / "blob.o").string(), "--symbol", "blob",
+           "--size-symbol", "--target", c.target});
+  const std::string mode = c.mode;
+  std::vector<std::string> program;  // what to run
+  std::uint16_t want_type = ET_DYN;  // the linked file's e_type
+  fs::path linked;
+  if (mode == "shared") {
+    write_text(dir / "lib.c", kSizeLibC);
+    write_text(dir / "load.c", kSizeLoaderC);
+    linked = dir / "lib.so";
+    auto lib = run({cc, "-O1", "-fPIC", "-shared", "-o", linked.string(), (dir / "lib.c").string(),
+                    (dir / "blob.o").string()});
+    ASSERT_EQ(lib.exit_code, 0) << lib.err;
+    EXPECT_EQ(lib.err, "") << "the linker warned";
+    auto load = run({cc, "-O1", "-o", (dir / "load").string(), (dir / "load.c").string(), "-ldl"});
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+    program = {(dir / "load").string(), linked.string()};
+  } else {
+    write_text(dir / "check.c", kCheckerC);
+    linked = dir / "check";
+    bool pie = mode == "pie";
+    want_type = pie ? ET_DYN : ET_EXEC;
+    auto link = run({cc, "-O1", pie ? "-fPIE" : "-fno-pie", pie ? "-pie" : "-no-pie", "-o",
+                     linked.string(), (dir / "check.c").string(), (dir / "blob.o").string()});
+    ASSERT_EQ(link.exit_code, 0) << link.err;
+    EXPECT_EQ(link.err, "") << "the linker warned";
+    program = {linked.string()};
+  }
+  auto header = obj::file_range(linked, 16, 2);
+  ASSERT_EQ(header.size(), 2u);
+  EXPECT_EQ(header[0] | (header[1] << 8), want_type) << "the link made the kind of file asked for";
+  if (!native) program.insert(program.begin(), {qemu, "-L", c.sysroot});
+  auto r = run(program);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, checker_line(payload));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Links, ObjectSizeSymbols,
+    ::testing::Values(SizeSymbolCase{"GccPie", "x86_64-linux-gnu", "gcc", "", "", "pie"},
+                      SizeSymbolCase{"GccNoPie", "x86_64-linux-gnu", "gcc", "", "", "no-pie"},
+                      SizeSymbolCase{"GccShared", "x86_64-linux-gnu", "gcc", "", "", "shared"},
+                      SizeSymbolCase{"ClangPie", "x86_64-linux-gnu", "clang", "", "", "pie"},
+                      SizeSymbolCase{"ClangNoPie", "x86_64-linux-gnu", "clang", "", "", "no-pie"},
+                      SizeSymbolCase{"ClangShared", "x86_64-linux-gnu", "clang", "", "", "shared"},
+                      SizeSymbolCase{"Aarch64Pie", "aarch64-linux-gnu", "aarch64-linux-gnu-gcc",
+                                     "qemu-aarch64", "/usr/aarch64-linux-gnu", "pie"},
+                      SizeSymbolCase{"Aarch64NoPie", "aarch64-linux-gnu", "aarch64-linux-gnu-gcc",
+                                     "qemu-aarch64", "/usr/aarch64-linux-gnu", "no-pie"},
+                      SizeSymbolCase{"Aarch64Shared", "aarch64-linux-gnu", "aarch64-linux-gnu-gcc",
+                                     "qemu-aarch64", "/usr/aarch64-linux-gnu", "shared"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 // Why the table carries the float ABI: ld.lld refuses to mix RISC-V float ABIs, even for a
 // data-only object (GNU ld lets data-only objects through).

@@ -13,7 +13,7 @@ using namespace mblob::elf;
 using obj::Facts;
 
 // Checks one tool's view of an object written for `t` with `payload` under symbol "blob"
-// (with --size-symbol).
+// (with --size-symbol: blob_end and blob_size too).
 void expect_spec_fields(const Facts& f, const Target& t, const fs::path& file,
                         const std::vector<std::uint8_t>& payload, const std::string& tool) {
   SCOPED_TRACE(tool + " on " + std::string(t.triple));
@@ -26,11 +26,11 @@ void expect_spec_fields(const Facts& f, const Target& t, const fs::path& file,
   else
     EXPECT_EQ(f.machine, 1u) << "readelf does not know the machine";
   EXPECT_EQ(f.flags, t.flags);
-  EXPECT_EQ(f.shnum, 6u);
+  EXPECT_EQ(f.shnum, 7u);
   EXPECT_EQ(f.shstrndx, 5u);
 
-  // Sections: null, data, .note.GNU-stack, .symtab, .strtab, .shstrtab.
-  ASSERT_EQ(f.sections.size(), 6u);
+  // Sections: null, data, .note.GNU-stack, .symtab, .strtab, .shstrtab, the size section.
+  ASSERT_EQ(f.sections.size(), 7u);
   const std::uint64_t word = t.is_64 ? 8 : 4;
   const obj::Section& data = f.sections[1];
   EXPECT_EQ(data.name, ".rodata");
@@ -51,16 +51,27 @@ void expect_spec_fields(const Facts& f, const Target& t, const fs::path& file,
   EXPECT_EQ(symtab.link, 4u);
   EXPECT_EQ(symtab.info, 1u) << "one local symbol (the null one) before the globals";
   EXPECT_EQ(symtab.entsize, t.is_64 ? 24u : 16u);
-  EXPECT_EQ(symtab.size, 3 * symtab.entsize);
+  EXPECT_EQ(symtab.size, 4 * symtab.entsize);
   EXPECT_EQ(symtab.align, word);
   EXPECT_EQ(symtab.offset % word, 0u);
   EXPECT_EQ(f.sections[4].name, ".strtab");
   EXPECT_EQ(f.sections[4].type, SHT_STRTAB);
   EXPECT_EQ(f.sections[5].name, ".shstrtab");
   EXPECT_EQ(f.sections[5].type, SHT_STRTAB);
+  const obj::Section& size_section = f.sections[6];
+  EXPECT_EQ(size_section.name, ".rodata.blob_size");
+  EXPECT_EQ(size_section.type, SHT_PROGBITS);
+  EXPECT_EQ(size_section.flags, SHF_ALLOC) << "read-only, never the large section";
+  EXPECT_EQ(size_section.size, 8u);
+  EXPECT_EQ(size_section.align, 8u);
+  EXPECT_EQ(size_section.offset % 8, 0u);
+  ByteWriter expected_size(t.endian);
+  expected_size.u64(payload.size());
+  EXPECT_EQ(obj::file_range(file, size_section.offset, 8), expected_size.buffer())
+      << "the size in the target's byte order";
   EXPECT_EQ(f.shoff % word, 0u);
   EXPECT_GE(f.shoff, data.offset + data.size) << "section headers come after the payload";
-  EXPECT_EQ(f.shoff + 6 * (t.is_64 ? 64 : 40), fs::file_size(file)) << "headers end the file";
+  EXPECT_EQ(f.shoff + 7 * (t.is_64 ? 64 : 40), fs::file_size(file)) << "headers end the file";
 
   const obj::Symbol* blob = f.symbol("blob");
   ASSERT_NE(blob, nullptr);
@@ -70,10 +81,18 @@ void expect_spec_fields(const Facts& f, const Target& t, const fs::path& file,
   EXPECT_EQ(blob->bind, STB_GLOBAL);
   EXPECT_EQ(blob->vis, STV_DEFAULT);
   EXPECT_EQ(blob->shndx, 1u);
+  const obj::Symbol* end = f.symbol("blob_end");
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->value, payload.size()) << "at the end of the data";
+  EXPECT_EQ(end->shndx, 1u) << "relocatable, in the data section";
+  EXPECT_EQ(end->size, 0u);
+  EXPECT_EQ(end->bind, STB_GLOBAL);
   const obj::Symbol* size = f.symbol("blob_size");
   ASSERT_NE(size, nullptr);
-  EXPECT_EQ(size->value, payload.size());
-  EXPECT_EQ(size->shndx, SHN_ABS);
+  EXPECT_EQ(size->value, 0u);
+  EXPECT_EQ(size->size, 8u);
+  EXPECT_EQ(size->type, STT_OBJECT);
+  EXPECT_EQ(size->shndx, 6u) << "relocatable, in the size section (not SHN_ABS)";
   EXPECT_EQ(size->bind, STB_GLOBAL);
 }
 
@@ -117,13 +136,13 @@ TEST(ObjectStructure, VisibilityOptionSetsStOther) {
 TEST(ObjectStructure, AlignOptionSetsShAddralignAndPayloadOffset) {
   TempDir dir;
   write_bytes(dir / "in.bin", pattern_bytes(100));
-  for (const char* align : {"1", "8", "64", "4096", "0x10000"}) {
+  for (const char* align : {"1", "8", "64", "4096", "65536"}) {
     fs::path out = dir / "a.o";
     auto r = obj::pack({(dir / "in.bin").string(), "-o", out.string(), "--symbol", "blob",
                         "--align", align, "--target", "x86_64-linux-gnu"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto f = obj::readelf(out.string());
-    std::uint64_t a = std::stoull(align, nullptr, 0);
+    std::uint64_t a = std::stoull(align);
     EXPECT_EQ(f.sections.at(1).align, a) << align;
     EXPECT_EQ(f.sections.at(1).offset % std::min<std::uint64_t>(a, 4096), 0u) << align;
     EXPECT_EQ(obj::file_range(out, f.sections[1].offset, 100), pattern_bytes(100));
@@ -133,7 +152,7 @@ TEST(ObjectStructure, AlignOptionSetsShAddralignAndPayloadOffset) {
 TEST(ObjectStructure, AlignMustBeAPowerOfTwo) {
   TempDir dir;
   write_bytes(dir / "in.bin", pattern_bytes(10));
-  for (const char* bad : {"0", "3", "24", "0x3000", "2147483648"}) {
+  for (const char* bad : {"0", "3", "24", "12288", "2147483648"}) {
     auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
                         "--align", bad});
     EXPECT_EQ(r.exit_code, 1) << bad;
@@ -142,8 +161,8 @@ TEST(ObjectStructure, AlignMustBeAPowerOfTwo) {
   }
   auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
                       "--align", "sixteen"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("--align: 'sixteen' is not a number"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--align: 'sixteen' is not a size"), std::string::npos) << r.err;
 }
 
 TEST(ObjectStructure, SymbolNameMustBeValid) {
@@ -189,6 +208,49 @@ TEST(ObjectStructure, ReservedSectionNamesAreRefused) {
   }
 }
 
+// Sections a linker discards, does not load, or rewrites would link with no blob or a broken
+// one (tried with GNU ld, gold, lld and mold): refused, with the reason, before any output.
+TEST(ObjectStructure, SectionsLinkersDoNotLoadAreRefusedWithTheReason) {
+  TempDir dir;
+  write_bytes(dir / "in.bin", pattern_bytes(10));
+  const std::pair<const char*, const char*> cases[] = {
+      {".debug_info", "is a debugging section: linkers do not load it"},
+      {".debug_str", "is a debugging section"},
+      {".debug", "is a debugging section"},
+      {".zdebug_info", "is a debugging section"},
+      {".stab", "is a debugging section"},
+      {".stabstr", "is a debugging section"},
+      {".line", "is a debugging section"},
+      {".gnu_debuglink", "is a debugging section"},
+      {".gnu.lto_main", "GCC's LTO bytecode: GNU ld discards it"},
+      {".gnu.lto_.symtab.0", "LTO bytecode"},
+      {".gnu.warning", "prints its contents as a link warning"},
+      {".gnu.warning.blob", "prints its contents as a link warning"},
+      {".note", "is a note section"},
+      {".note.gnu.property", "is a note section"},
+      {".comment", "is a comment section"},
+      {".gnu.linkonce.r.blob", "one .gnu.linkonce section per name"},
+      {".ARM.attributes", "linkers parse or merge"},
+      {".eh_frame_hdr", "linkers parse or merge"}};
+  for (auto [bad, why] : cases) {
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
+                        "--section", bad});
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_NE(r.err.find(std::string("section name '") + bad + "' is refused: "), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "a.o")) << bad;
+  }
+  // Names that only look alike are ordinary data sections.
+  for (const char* good :
+       {".rodata.debug_info", ".rodata.comment", ".stable", ".notes_data", ".lineup", ".data.x"}) {
+    auto r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "a.o").string(), "--symbol", "blob",
+                        "--section", good});
+    EXPECT_EQ(r.exit_code, 0) << good << ": " << r.err;
+    EXPECT_EQ(obj::readelf((dir / "a.o").string()).sections.at(1).name, good);
+  }
+}
+
 TEST(ObjectStructure, ElfFlagsOverridesTheTargetsFlags) {
   TempDir dir;
   write_bytes(dir / "in.bin", pattern_bytes(10));
@@ -198,7 +260,7 @@ TEST(ObjectStructure, ElfFlagsOverridesTheTargetsFlags) {
   EXPECT_EQ(obj::readobj((dir / "a.o").string()).flags, 2u);
   r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "b.o").string(), "--symbol", "blob",
                  "--elf-flags", "0x100000000"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("32 bits"), std::string::npos) << r.err;
 }
 

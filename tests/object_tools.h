@@ -309,8 +309,13 @@ inline void expect_host_so_holds(const fs::path& so, const std::vector<std::uint
     EXPECT_EQ(es->st_size, payload.size());
   }
   if (size_symbol) {
-    void* n = ::dlsym(h, "blob_size");
-    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(n), payload.size()) << "blob_size (absolute)";
+    auto* end = static_cast<const unsigned char*>(::dlsym(h, "blob_end"));
+    auto* size = static_cast<const std::uint64_t*>(::dlsym(h, "blob_size"));
+    ASSERT_NE(end, nullptr) << ::dlerror();
+    ASSERT_NE(size, nullptr) << ::dlerror();
+    EXPECT_EQ(static_cast<std::size_t>(end - sym), payload.size()) << "blob_end - blob";
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(size) % alignof(std::uint64_t), 0u);
+    EXPECT_EQ(*size, payload.size()) << "blob_size (a const uint64_t)";
   }
   ::dlclose(h);
 }

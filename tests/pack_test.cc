@@ -494,6 +494,32 @@ TEST(PackAsmIncbin, InvalidSymbolIsRefused) {
   EXPECT_NE(e.find("asm-incbin: invalid symbol name"), std::string::npos) << e;
 }
 
+// The section rule is the object layer's (object/section_rules.h), shared with the native writer.
+TEST(PackAsmIncbin, SectionsLinkersDoNotLoadAreRefusedWithTheReason) {
+  TempDir dir;
+  Sample s(dir.path());
+  const std::pair<const char*, const char*> cases[] = {
+      {".debug_info", "debugging section"},
+      {".zdebug_str", "debugging section"},
+      {".stab", "debugging section"},
+      {".gnu.lto_main", "LTO"},
+      {".gnu.warning", "warning"},
+      {".comment", "comment section"},
+      {".note.x", "note section"},
+      {".gnu.linkonce.r.x", "one .gnu.linkonce section"},
+      {".rela.x", "relocations"}};
+  for (auto [section, why] : cases) {
+    PackRequest r = request(s, dir / "ws", nullptr);
+    r.settings.section = section;
+    std::string e = error_of([&] { pack("asm-incbin", r); });
+    EXPECT_NE(e.find(std::string("asm-incbin: section name '") + section + "' is refused"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find(why), std::string::npos) << e;
+    EXPECT_FALSE(fs::exists(dir / "ws" / "devc.s")) << section;
+  }
+}
+
 // aarch64 with the cross gcc: the object holds the bytes under a sized global object symbol,
 // and a static program reading the symbol prints their hash under qemu.
 TEST(PackAsmIncbin, Aarch64CrossGccObjectHoldsTheBytesAndRunsUnderQemu) {

@@ -2,6 +2,7 @@
 // load_library and with `mblob load`.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "mblob/format/writer.h"
 #include "mblob/inspect/tree_report.h"
 #include "mblob/runtime/library.h"
+#include "support/runtime_libraries.h"
 #include "support/test_support.h"
 
 // TVM's registration function; mblob_runtime defines it weakly.
@@ -22,27 +24,8 @@ using Bytes = std::vector<std::uint8_t>;
 using test::TempDir;
 namespace fs = std::filesystem;
 
-// A C array definition of `bytes` under `symbol`, the shape TVM's C packer writes.
-std::string c_array(const std::string& symbol, const Bytes& bytes) {
-  std::string s = "const unsigned char " + symbol + "[" + std::to_string(bytes.size()) + "] = {";
-  char buf[8];
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i % 20 == 0) s += "\n  ";
-    std::snprintf(buf, sizeof buf, "0x%02x,", bytes[i]);
-    s += buf;
-  }
-  return s + "\n};\n";
-}
-
-// Compiles `c_source` into a shared library in `dir` and returns its path.
-std::filesystem::path build_so(const TempDir& dir, const std::string& name,
-                               const std::string& c_source) {
-  auto src = dir / (name + ".c");
-  auto so = dir / (name + ".so");
-  test::write_text(src, c_source);
-  test::run_ok({"cc", "-shared", "-fPIC", "-O1", "-o", so.string(), src.string()});
-  return so;
-}
+using test::build_so;
+using test::c_array;
 
 const char* kHostCode = "int answer(void) { return 42; }\n";
 
@@ -395,6 +378,30 @@ TEST(LoadLibraryRuntime, LegacyStreamLoaderConsumesATvmStylePayload) {
   EXPECT_EQ(tree.modules.size(), 2u);
 }
 
+TEST(LoadLibraryRuntime, LegacyStreamLoaderThatThrowsIsNamedWithTheLibraryKindAndOffset) {
+  // A stream loader runs while the blob is walked, before the module's index is known (TVM
+  // writes the import tree last): the error names the payload's offset in the blob instead.
+  TempDir d;
+  auto so =
+      build_so(d, "lboom", c_array(symbols::kLegacyBin, blob_of(sample_tree(), Format::legacy)));
+  ScopedLoader cuda("cuda", {nullptr, [](Reader&, const LoadContext&) -> ModulePtr {
+                               throw std::runtime_error("boom");
+                             }});
+  LoadOptions opts;
+  opts.opaque_unknown_kinds = true;
+  try {
+    load_library_tree(so, opts);
+    FAIL() << "the loader's exception was lost";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find(so.string() + ": symbol __tvm_dev_mblob: module \"cuda\" (payload at blob "
+                                   "offset "),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("): the loader failed: boom"), std::string::npos) << m;
+  }
+}
+
 TEST(LoadLibraryRuntime, DamagedLibraryIsAnErrorNotACrash) {
   TempDir d;
   test::write_text(d / "junk.so", "this is not an ELF file");
@@ -533,6 +540,53 @@ TEST(LoadCli, DamagedBlobExitsOneWithOneLine) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_NE(r.err.find("bad.so"), std::string::npos) << r.err;
+}
+
+// Libraries `mblob load` cannot load: exit 1 with one line naming the file, never a signal or a
+// hang (`timeout` turns a hang into exit 124).
+void expect_load_fails_with_one_line(const fs::path& file, const std::string& part) {
+  auto r = test::run({"timeout", "20", test::cli(), "load", file.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(file.string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(part), std::string::npos) << r.err;
+}
+
+TEST(LoadCli, FifoExitsOneWithOneLine) {
+  TempDir d;
+  ASSERT_EQ(::mkfifo((d / "model.so").c_str(), 0600), 0);
+  expect_load_fails_with_one_line(d / "model.so", "it is a FIFO");
+}
+
+TEST(LoadCli, ForeignArchitectureExitsOneWithOneLine) {
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "SKIPPED: the host is not x86-64";
+#endif
+  MBLOB_REQUIRE_TOOL(gcc, "aarch64-linux-gnu-gcc");
+  TempDir d;
+  test::write_text(d / "m.c", c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)));
+  test::run_ok({gcc, "-shared", "-fPIC", "-o", (d / "model.so").string(), (d / "m.c").string()});
+  expect_load_fails_with_one_line(d / "model.so",
+                                  "is an ELF64 little-endian aarch64 shared object");
+}
+
+TEST(LoadCli, TruncatedLibraryExitsOneWithOneLine) {
+  TempDir d;
+  auto so = build_so(d, "cut", c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)));
+  fs::resize_file(so, fs::file_size(so) / 2);
+  expect_load_fails_with_one_line(so, "is truncated: segment");
+}
+
+TEST(LoadCli, ReadOnlyContextPointerWarnsAndLoads) {
+  TempDir d;
+  auto so = build_so(d, "roctx",
+                     "void* const __tvm_ffi__library_ctx = 0;\n" +
+                         c_array(symbols::kFfiBin, blob_of(sample_tree(), Format::ffi)));
+  auto r = test::run_ok({test::cli(), "load", so.string()});
+  EXPECT_NE(r.out.find("[1] cuda  1000 bytes"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "mblob: warning: " + so.string() +
+                       ": not setting the context pointer __tvm_ffi__library_ctx: it lies in "
+                       "read-only memory\n");
 }
 
 TEST(LoadCli, UsageErrorExitsTwo) {

@@ -4,8 +4,100 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+
+#include "mblob/core/text.h"
+
 namespace mblob {
 namespace fs = std::filesystem;
+
+namespace {
+
+// Closes a descriptor when it goes out of scope.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+std::string shown(const fs::path& path) { return printable(path.string()); }
+
+// What a file that is not a regular file is, and why it cannot be an input.
+std::string not_regular(mode_t mode, std::string_view role) {
+  std::string what = S_ISDIR(mode)    ? "is a directory"
+                     : S_ISFIFO(mode) ? "is a FIFO (named pipe)"
+                     : S_ISCHR(mode)  ? "is a character device"
+                     : S_ISBLK(mode)  ? "is a block device"
+                     : S_ISSOCK(mode) ? "is a socket"
+                                      : "is not a regular file";
+  return what + ": " + std::string(role) + " must be regular files";
+}
+
+// After EACCES on `path`: the first directory on the way to it that cannot be searched.
+std::string permission_denied(const fs::path& path) {
+  fs::path prefix;
+  for (auto it = path.begin(); it != path.end(); ++it) {
+    if (std::next(it) == path.end()) break;  // the last component is the file itself
+    prefix /= *it;
+    struct stat st {};
+    if (::stat(prefix.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+        ::faccessat(AT_FDCWD, prefix.c_str(), X_OK, AT_EACCESS) != 0) {
+      return "permission denied: cannot search " + shown(prefix);
+    }
+  }
+  return "permission denied";
+}
+
+std::string stat_failure(const fs::path& path, int err) {
+  switch (err) {
+    case ENOENT:
+      return "does not exist";
+    case EACCES:
+      return permission_denied(path);
+    case ENOTDIR:
+      return "does not exist (a component of the path is not a directory)";
+    case ELOOP:
+      return "cannot be resolved (too many levels of symbolic links)";
+    default:
+      return errno_text(err);
+  }
+}
+
+// A regular file whose st_size is 0 may still yield bytes (procfs, sysfs, some FUSE files): its
+// size is not known before reading it, so it cannot be streamed as a sized payload.
+bool yields_bytes_despite_size_zero(int fd) {
+  char byte = 0;
+  ssize_t n;
+  do {
+    n = ::pread(fd, &byte, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+}  // namespace
+
+std::string input_file_problem(const fs::path& path, std::string_view role) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return stat_failure(path, errno);
+  if (!S_ISREG(st.st_mode)) return not_regular(st.st_mode, role);
+  // O_NONBLOCK: if the path was swapped for a FIFO since the stat, open must not hang.
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.fd < 0) {
+    return errno == EACCES ? "permission denied: cannot read it" : stat_failure(path, errno);
+  }
+  if (::fstat(fd.fd, &st) != 0) return errno_text(errno);
+  if (!S_ISREG(st.st_mode)) return not_regular(st.st_mode, role);
+  if (st.st_size == 0 && yields_bytes_despite_size_zero(fd.fd)) {
+    return "reports a size of 0 but reading it gives bytes (a /proc or /sys file?): its size is "
+           "unknown, so it cannot be embedded; copy it to a regular file first";
+  }
+  return {};
+}
 
 ByteSource ByteSource::from_bytes(std::vector<std::uint8_t> bytes) {
   ByteSource s;
@@ -29,13 +121,14 @@ void ByteSource::append(std::vector<std::uint8_t> bytes) {
 }
 
 void ByteSource::append_file(const fs::path& path, std::uint64_t offset, std::uint64_t size) {
+  std::string problem = input_file_problem(path);
+  if (!problem.empty()) throw Error(shown(path) + ": " + problem);
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw_errno("cannot read " + path.string());
-  if (!S_ISREG(st.st_mode)) throw Error(path.string() + ": not a regular file");
+  if (::stat(path.c_str(), &st) != 0) throw_errno("cannot read " + shown(path));
   auto file_size = static_cast<std::uint64_t>(st.st_size);
-  if (offset > file_size) throw Error(path.string() + ": offset past the end of the file");
+  if (offset > file_size) throw Error(shown(path) + ": offset past the end of the file");
   if (size == UINT64_MAX) size = file_size - offset;
-  if (size > file_size - offset) throw Error(path.string() + ": range past the end of the file");
+  if (size > file_size - offset) throw Error(shown(path) + ": range past the end of the file");
   files_.push_back(path);  // an empty one too: it is still an input
   if (size == 0) return;
   std::uint64_t total = 0;
@@ -44,6 +137,7 @@ void ByteSource::append_file(const fs::path& path, std::uint64_t offset, std::ui
   p.file = path;
   p.offset = offset;
   p.size = size;
+  p.file_size = file_size;
   size_ = total;
   pieces_.push_back(std::move(p));
 }
@@ -68,6 +162,32 @@ void shifted(void* ctx, std::uint64_t done) {
 }
 }  // namespace
 
+// Files are read (copy_file_range, pread), never mapped: a mapped file that shrinks under us
+// would kill the process with SIGBUS. A file whose size differs from what it was when appended,
+// before or after its bytes are taken, is an error naming it: the bytes would not be the ones
+// the caller sized the output for.
+int ByteSource::open_piece(const Piece& p) {
+  int fd = ::open(p.file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_errno("cannot open " + shown(p.file));
+  try {
+    check_piece_size(fd, p, "since it was added");
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  return fd;
+}
+
+void ByteSource::check_piece_size(int fd, const Piece& p, const char* when) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw_errno("cannot read " + shown(p.file));
+  auto now = static_cast<std::uint64_t>(st.st_size);
+  if (now != p.file_size) {
+    throw Error(shown(p.file) + ": file changed size " + when + " (was " +
+                std::to_string(p.file_size) + " bytes, now " + std::to_string(now) + ")");
+  }
+}
+
 void ByteSource::write_to(int fd, const std::string& what, ProgressFn progress,
                           void* progress_ctx) const {
   std::uint64_t done = 0;
@@ -75,22 +195,15 @@ void ByteSource::write_to(int fd, const std::string& what, ProgressFn progress,
     if (p.bytes) {
       write_all(fd, ByteView(*p.bytes), what);
     } else {
-      int in = ::open(p.file.c_str(), O_RDONLY | O_CLOEXEC);
-      if (in < 0) throw_errno("cannot open " + p.file.string());
+      Fd in(open_piece(p));
       Offset o{progress, progress_ctx, done};
-      std::uint64_t n = 0;
-      try {
-        n = copy_fd_range(in, p.offset, fd, p.size, p.file.string() + " to " + what,
-                          progress ? shifted : nullptr, &o);
-      } catch (...) {
-        ::close(in);
-        throw;
-      }
-      ::close(in);
+      std::uint64_t n = copy_fd_range(in.fd, p.offset, fd, p.size, shown(p.file) + " to " + what,
+                                      progress ? shifted : nullptr, &o);
       if (n != p.size) {
-        throw Error(p.file.string() + ": file shrank while being copied (expected " +
+        throw Error(shown(p.file) + ": file shrank while being copied (expected " +
                     std::to_string(p.size) + " bytes, got " + std::to_string(n) + ")");
       }
+      check_piece_size(in.fd, p, "while being copied");
     }
     done += p.size;
     if (progress) progress(progress_ctx, done);
@@ -98,23 +211,63 @@ void ByteSource::write_to(int fd, const std::string& what, ProgressFn progress,
 }
 
 void ByteSource::for_each_chunk(const std::function<void(ByteView)>& fn, std::size_t chunk) const {
-  auto emit = [&](ByteView v) {
-    for (std::size_t off = 0; off < v.size(); off += chunk) {
-      fn(v.sub(off, std::min(chunk, v.size() - off)));
-    }
-  };
+  std::vector<std::uint8_t> buffer;
   for (const auto& p : pieces_) {
     if (p.bytes) {
-      emit(ByteView(*p.bytes));
+      ByteView v(*p.bytes);
+      for (std::size_t off = 0; off < v.size(); off += chunk) {
+        fn(v.sub(off, std::min(chunk, v.size() - off)));
+      }
       continue;
     }
-    MappedFile m(p.file);
-    if (p.offset > m.bytes().size() || p.size > m.bytes().size() - p.offset) {
-      throw Error(p.file.string() + ": file shrank since it was added (expected " +
-                  std::to_string(p.offset + p.size) + " bytes)");
+    Fd in(open_piece(p));
+    buffer.resize(static_cast<std::size_t>(std::min<std::uint64_t>(chunk, p.size)));
+    for (std::uint64_t done = 0; done < p.size;) {
+      auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), p.size - done));
+      ssize_t n = ::pread(in.fd, buffer.data(), want, static_cast<off_t>(p.offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw_errno("cannot read " + shown(p.file));
+      if (n == 0) {
+        throw Error(shown(p.file) + ": file shrank while being read (expected " +
+                    std::to_string(p.size) + " bytes, got " + std::to_string(done) + ")");
+      }
+      done += static_cast<std::uint64_t>(n);
+      fn(ByteView(buffer.data(), static_cast<std::size_t>(n)));
     }
-    emit(m.bytes().sub(static_cast<std::size_t>(p.offset), static_cast<std::size_t>(p.size)));
+    check_piece_size(in.fd, p, "while being read");
   }
+}
+
+std::vector<std::uint8_t> ByteSource::head(std::size_t n) const {
+  std::vector<std::uint8_t> out;
+  for (const auto& p : pieces_) {
+    if (out.size() >= n) break;
+    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(p.size, n - out.size()));
+    if (p.bytes) {
+      out.insert(out.end(), p.bytes->begin(), p.bytes->begin() + static_cast<std::ptrdiff_t>(want));
+      continue;
+    }
+    int fd = ::open(p.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw_errno("cannot open " + p.file.string());
+    std::size_t start = out.size();
+    out.resize(start + want);
+    std::size_t got = 0;
+    while (got < want) {
+      ssize_t r =
+          ::pread(fd, out.data() + start + got, want - got, static_cast<off_t>(p.offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        int e = errno;
+        ::close(fd);
+        if (r == 0) throw Error(p.file.string() + ": file shrank since it was added");
+        errno = e;
+        throw_errno("reading " + p.file.string());
+      }
+      got += static_cast<std::size_t>(r);
+    }
+    ::close(fd);
+  }
+  return out;
 }
 
 std::vector<std::uint8_t> ByteSource::read_all() const {

@@ -1,6 +1,8 @@
 #include "mblob/core/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -11,8 +13,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
+#include "mblob/core/interrupts.h"
 #include "mblob/core/output_path.h"
 
 namespace mblob {
@@ -163,22 +167,25 @@ std::uint64_t copy_fd_range(int in_fd, std::uint64_t in_offset, int out_fd, std:
 
 namespace {
 
-// Temporary files of live AtomicFiles, for remove_pending_temp_files(). Fixed-size storage, so a
-// signal handler can walk it without allocating; a slot is claimed and released atomically.
+// Temporaries of live AtomicFiles and TempDirs, for remove_pending_temp_files(). Fixed-size
+// storage, so a signal handler can walk it without allocating; a slot is claimed and released
+// atomically.
 constexpr int kTempSlots = 64;
 struct TempSlot {
   std::atomic<bool> used{false};
   std::atomic<bool> ready{false};
+  bool dir = false;
   char path[4096];
 };
 TempSlot g_temp_slots[kTempSlots];
 
-int register_temp(const std::string& path) {
+int register_temp(const std::string& path, bool dir) {
   if (path.size() >= sizeof(TempSlot::path)) return -1;
   for (int i = 0; i < kTempSlots; ++i) {
     bool expected = false;
     if (g_temp_slots[i].used.compare_exchange_strong(expected, true)) {
       std::memcpy(g_temp_slots[i].path, path.c_str(), path.size() + 1);
+      g_temp_slots[i].dir = dir;
       g_temp_slots[i].ready.store(true);
       return i;
     }
@@ -192,14 +199,109 @@ void unregister_temp(int slot) {
   g_temp_slots[slot].used.store(false);
 }
 
-// mkstemp-style template for a temporary name beside `target` (same directory, hidden).
-std::vector<char> template_beside(const fs::path& target) {
+// ---- removing trees, async-signal-safe -------------------------------------------------------
+//
+// A signal handler removes temporary directories, so this uses only system calls (no opendir,
+// which allocates, no std::filesystem): entries are read with getdents64 into a buffer on the
+// stack, and everything is removed relative to directory descriptors opened with O_NOFOLLOW, so
+// a symlink inside a temporary directory is removed, never followed.
+constexpr int kMaxTreeDepth = 16;
+
+void remove_contents(int dirfd, int depth) noexcept;
+
+// Removes `name` in `dirfd`; a directory with its contents, down to `depth` levels.
+void remove_entry(int dirfd, const char* name, bool known_dir, int depth) noexcept {
+  if (!known_dir) {
+    if (::unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return;
+    if (errno != EISDIR && errno != EPERM) return;  // unlink of a directory: EISDIR (Linux)
+  }
+  if (depth <= 0) return;
+  int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  remove_contents(fd, depth - 1);
+  ::close(fd);
+  ::unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+void remove_contents(int dirfd, int depth) noexcept {
+  alignas(dirent64) char buf[2048];
+  // Removing entries while reading a directory may make the next read skip some: read again
+  // from the start until a pass finds nothing (bounded, for entries that cannot be removed).
+  for (int pass = 0; pass < 8; ++pass) {
+    bool found = false;
+    if (::lseek(dirfd, 0, SEEK_SET) != 0) return;
+    for (;;) {
+      ssize_t n = ::getdents64(dirfd, buf, sizeof buf);
+      if (n <= 0) break;
+      for (ssize_t off = 0; off < n;) {
+        auto* d = reinterpret_cast<dirent64*>(buf + off);
+        off += d->d_reclen;
+        const char* nm = d->d_name;
+        if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
+        found = true;
+        remove_entry(dirfd, nm, d->d_type == DT_DIR, depth);
+      }
+    }
+    if (!found) return;
+  }
+}
+
+// Removes the directory at `path` and everything in it.
+void remove_tree(const char* path) noexcept {
+  int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  remove_contents(fd, kMaxTreeDepth);
+  ::close(fd);
+  ::rmdir(path);
+}
+
+// ---- creating locked temporaries -------------------------------------------------------------
+
+struct LockedTemp {
+  std::string path;
+  int fd = -1;  // the file, or the directory opened read-only; flock(LOCK_EX)ed
+};
+
+// Creates a temporary file or directory from the mkstemp template `tmpl` and locks it (see
+// remove_stale_temporaries in the header). Between the creation and the flock, another run's
+// sweep can find it unlocked and remove it: then the lock is taken on a removed inode (no links
+// left), and we try again under a new name.
+LockedTemp create_locked(const std::string& tmpl, bool dir, const std::string& what) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::vector<char> name(tmpl.begin(), tmpl.end());
+    name.push_back('\0');
+    int fd = -1;
+    if (dir) {
+      if (::mkdtemp(name.data()) == nullptr) throw_errno(what);
+      fd = ::open(name.data(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 && errno == ENOENT) continue;  // already swept
+      if (fd < 0) throw_errno(what);
+    } else {
+      fd = ::mkostemp(name.data(), O_CLOEXEC);
+      if (fd < 0) throw_errno(what);
+    }
+    // Blocking: a sweeper holds the lock only while it removes. A file system without locks
+    // (flock fails) is used unlocked; its sweeps remove nothing.
+    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_nlink == 0) {
+      ::close(fd);
+      continue;
+    }
+    return {name.data(), fd};
+  }
+  throw Error(what + ": it was removed by another process, again and again");
+}
+
+// mkstemp-style template for a temporary name beside `target` (same directory, hidden), after
+// removing the stale temporaries of earlier runs that had that name.
+std::string template_beside(const fs::path& target) {
   fs::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
-  std::string tmpl = (dir / ("." + target.filename().string() + ".mblob-tmp-XXXXXX")).string();
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  return name;
+  std::string prefix = "." + target.filename().string() + ".mblob-tmp-";
+  remove_stale_temporaries(dir, prefix);
+  return (dir / (prefix + "XXXXXX")).string();
 }
 
 }  // namespace
@@ -212,50 +314,112 @@ AtomicFile::AtomicFile(fs::path target, unsigned mode) : target_(std::move(targe
     return;
   }
   file_ = std::move(out.file);
-  std::vector<char> name = template_beside(file_);
-  fd_ = ::mkostemp(name.data(), O_CLOEXEC);
-  if (fd_ < 0) throw_errno("cannot create a temporary file for " + target_.string());
-  temp_ = name.data();
-  slot_ = register_temp(temp_.string());
+  std::string tmpl = template_beside(file_);
+  InterruptsBlocked blocked;  // from its creation until the signal handler can find it
+  LockedTemp t =
+      create_locked(tmpl, /*dir=*/false, "cannot create a temporary file for " + target_.string());
+  fd_ = t.fd;
+  temp_ = t.path;
+  slot_ = register_temp(temp_.string(), /*dir=*/false);
 }
 
 void remove_pending_temp_files() noexcept {
+  const int saved_errno = errno;  // a handler that returns must leave errno as it was
   for (auto& slot : g_temp_slots) {
-    if (slot.ready.load()) ::unlink(slot.path);
+    if (!slot.ready.load()) continue;
+    if (slot.dir) {
+      remove_tree(slot.path);
+    } else {
+      ::unlink(slot.path);
+    }
   }
+  errno = saved_errno;
+}
+
+void remove_stale_temporaries(const fs::path& dir, const std::string& prefix) {
+  // Names mkstemp makes from "<prefix>XXXXXX": exactly six more characters, so the temporaries
+  // of an output called "<name>.mblob-tmp-x" are not taken for those of "<name>".
+  Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (d.fd < 0) return;  // the caller's create reports a missing directory
+  DIR* listing = ::fdopendir(::fcntl(d.fd, F_DUPFD_CLOEXEC, 0));
+  if (listing == nullptr) return;
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(listing)) {
+    std::string_view n(e->d_name);
+    if (n.size() == prefix.size() + 6 && n.substr(0, prefix.size()) == prefix) {
+      names.emplace_back(n);
+    }
+  }
+  ::closedir(listing);
+  for (const std::string& name : names) {
+    Fd t{::openat(d.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+    struct stat st {};
+    if (t.fd < 0 || ::fstat(t.fd, &st) != 0) continue;
+    if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) || st.st_uid != ::geteuid()) continue;
+    if (::flock(t.fd, LOCK_EX | LOCK_NB) != 0) continue;  // its owner lives (or no locks here)
+    // Still the same inode under that name (not swapped since we opened it)?
+    struct stat now {};
+    if (::fstatat(d.fd, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_dev != st.st_dev ||
+        now.st_ino != st.st_ino) {
+      continue;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      remove_contents(t.fd, kMaxTreeDepth);
+      ::unlinkat(d.fd, name.c_str(), AT_REMOVEDIR);
+    } else {
+      ::unlinkat(d.fd, name.c_str(), 0);
+    }
+  }  // closing t releases the lock, after the removal
+}
+
+TempDir::TempDir(fs::path p, int lock_fd) : path_(std::move(p)), lock_fd_(lock_fd) {
+  slot_ = register_temp(path_.string(), /*dir=*/true);
+}
+
+TempDir::TempDir(TempDir&& other) noexcept
+    : path_(std::move(other.path_)), lock_fd_(other.lock_fd_), slot_(other.slot_) {
+  other.path_.clear();
+  other.lock_fd_ = -1;
+  other.slot_ = -1;
 }
 
 TempDir TempDir::beside(const fs::path& target) {
-  std::vector<char> name = template_beside(target);
-  if (::mkdtemp(name.data()) == nullptr) {
-    throw_errno("cannot create a temporary directory for " + target.string());
-  }
-  return TempDir(name.data());
+  std::string tmpl = template_beside(target);
+  InterruptsBlocked blocked;  // from its creation until the signal handler can find it
+  LockedTemp t = create_locked(tmpl, /*dir=*/true,
+                               "cannot create a temporary directory for " + target.string());
+  return TempDir(t.path, t.fd);
 }
 
 TempDir TempDir::in_tmp(const std::string& prefix) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  if (::mkdtemp(name.data()) == nullptr) throw_errno("cannot create a temporary directory");
-  return TempDir(name.data());
+  fs::path dir = tmp && *tmp ? tmp : "/tmp";
+  remove_stale_temporaries(dir, prefix + "-");
+  InterruptsBlocked blocked;  // from its creation until the signal handler can find it
+  LockedTemp t = create_locked((dir / (prefix + "-XXXXXX")).string(), /*dir=*/true,
+                               "cannot create a temporary directory in " + dir.string());
+  return TempDir(t.path, t.fd);
 }
 
 TempDir TempDir::in(const fs::path& dir, const std::string& prefix) {
-  std::string tmpl = (dir / (prefix + "-XXXXXX")).string();
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  if (::mkdtemp(name.data()) == nullptr) {
-    throw_errno("cannot create a private directory in " + dir.string());
-  }
-  return TempDir(name.data());
+  // No sweep of stale ones: in a user's directory, earlier runs' directories may be kept on
+  // purpose (keep()).
+  InterruptsBlocked blocked;  // from its creation until the signal handler can find it
+  LockedTemp t = create_locked((dir / (prefix + "-XXXXXX")).string(), /*dir=*/true,
+                               "cannot create a private directory in " + dir.string());
+  return TempDir(t.path, t.fd);
+}
+
+void TempDir::keep() {
+  path_.clear();
+  unregister_temp(slot_);  // a signal no longer removes it either
+  slot_ = -1;
 }
 
 TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ec;
-  fs::remove_all(path_, ec);
+  if (!path_.empty()) remove_tree(path_.c_str());
+  unregister_temp(slot_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // unlocked only once it is gone
 }
 
 AtomicFile::~AtomicFile() {
@@ -283,8 +447,12 @@ void AtomicFile::commit() {
   if (::fchmod(fd_, mode_ & ~mask) != 0) throw_errno("cannot set the mode of " + target_.string());
   int fd = fd_;
   fd_ = -1;
+  // The lock belongs to the open file: a duplicate keeps it over the close (which reports NFS
+  // errors) and the rename, so no other run's sweep takes the temporary for a dead one.
+  Fd lock{::fcntl(fd, F_DUPFD_CLOEXEC, 0)};
   if (::close(fd) != 0) throw_errno("writing " + target_.string());  // NFS reports errors here
-  unregister_temp(slot_);  // from here on the temp name is the target's, or gone
+  InterruptsBlocked blocked;  // a signal between these two steps would leave the temporary
+  unregister_temp(slot_);     // from here on the temp name is the target's, or gone
   slot_ = -1;
   if (::rename(temp_.c_str(), file_.c_str()) != 0) {
     throw_errno("cannot move the new file into place at " + target_.string());

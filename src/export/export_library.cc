@@ -12,6 +12,7 @@
 #include "mblob/core/progress.h"
 #include "mblob/export/export.h"
 #include "mblob/format/writer.h"
+#include "mblob/object/symbol_search.h"
 
 namespace mblob {
 
@@ -62,6 +63,51 @@ bool is_source(const fs::path& p) {
     if (e == x) return true;
   }
   return false;
+}
+
+// How many of the blob's first bytes the post-link check compares (its header and the start of
+// the first entry: enough to catch a wrong symbol or section, without reading the payloads).
+constexpr std::size_t kVerifyHeadBytes = 64;
+
+// The post-link check of an ELF output or ar archive (`staged`, not yet renamed onto `out`):
+// it defines `symbol` with the serialized size (st_size 0, as objcopy leaves it, is accepted
+// when the file holds the blob's length after the symbol) and the bytes there start with the
+// blob's first bytes. It maps the file and reads the headers, the symbol tables and one page
+// of the blob: nothing is hashed.
+void verify_output(const fs::path& staged, const fs::path& out, const std::string& symbol,
+                   const ByteSource& blob, const std::string& packer) {
+  MappedFile file(staged);
+  const std::string where = out.string();
+  std::vector<SymbolLocation> found =
+      find_symbols(file.bytes(), where, [&](std::string_view n) { return n == symbol; });
+  if (found.empty()) {
+    throw Error(
+        fmt::format("{}: the output does not define the blob symbol {} (did packer {} define it?); "
+                    "the output was not written",
+                    where, symbol, packer));
+  }
+  const std::vector<std::uint8_t> head = blob.head(kVerifyHeadBytes);
+  for (const SymbolLocation& loc : found) {
+    std::string in = loc.member.empty() ? where : where + "(" + loc.member + ")";
+    if (loc.size != 0 && loc.size != blob.size()) {
+      throw Error(fmt::format(
+          "{}: the blob symbol {} has {} bytes, but the serialized blob has {} (packer {}); the "
+          "output was not written",
+          in, symbol, loc.size, blob.size(), packer));
+    }
+    if (blob.size() > file.bytes().size() - loc.offset) {
+      throw Error(fmt::format(
+          "{}: the blob symbol {} is followed by {} bytes of the file, fewer than the blob's {} "
+          "(packer {}); the output was not written",
+          in, symbol, file.bytes().size() - loc.offset, blob.size(), packer));
+    }
+    if (ByteView(file.bytes().data() + loc.offset, head.size()) != ByteView(head)) {
+      throw Error(fmt::format(
+          "{}: the bytes at the blob symbol {} are not the serialized blob (its first {} bytes "
+          "differ; packer {}); the output was not written",
+          in, symbol, head.size(), packer));
+    }
+  }
 }
 
 std::string seconds(std::chrono::nanoseconds ns) {
@@ -173,15 +219,30 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     }
   });
 
+  // The verify phase runs inside the link (on the staged file, before it replaces `out`), so a
+  // failed check leaves the previous output; its time is taken out of the link phase's.
+  std::chrono::nanoseconds verify_time{0};
+  OutputCheck verify;
+  if (target.container == Container::elf) {
+    verify = [&](const fs::path& staged) {
+      auto t0 = Clock::now();
+      verify_output(staged, out, report.symbol, blob, packer_name);
+      verify_time = Clock::now() - t0;
+    };
+  }
   phase("link", [&] {
     // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
     // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
     std::vector<std::string> flags;
     if (target.container == Container::coff) flags.push_back("-Wl,--export-all-symbols");
     report.tool_steps.push_back(options.system_lib
-                                    ? toolchain.archive(link_inputs, out)
-                                    : toolchain.link_shared(link_inputs, out, flags));
+                                    ? toolchain.archive(link_inputs, out, verify)
+                                    : toolchain.link_shared(link_inputs, out, flags, verify));
   });
+  if (verify) {
+    report.phases.back().elapsed -= verify_time;
+    report.phases.push_back({"verify", verify_time});
+  }
   std::error_code ec;
   auto size = fs::file_size(out, ec);  // a device or FIFO has none
   report.output_bytes = ec ? 0 : size;

@@ -1,7 +1,9 @@
 #include <algorithm>
-#include <unordered_set>
+#include <functional>
+#include <queue>
 
 #include "mblob/core/error.h"
+#include "mblob/core/text.h"
 #include "mblob/format/module_tree.h"
 
 namespace mblob {
@@ -10,10 +12,46 @@ namespace {
 
 std::string display_kind(const ModuleTree& tree, std::size_t node) {
   return tree.nodes[node].host ? std::string("_lib (host code)")
-                               : "\"" + tree.nodes[node].kind + "\"";
+                               : "\"" + printable(tree.nodes[node].kind) + "\"";
+}
+
+void check_all_imported(const ModuleTree& tree) {
+  std::vector<std::size_t> lost = unimported_modules(tree);
+  if (lost.empty()) return;
+  std::string which =
+      "module " + std::to_string(lost[0]) + " (" + display_kind(tree, lost[0]) + ")";
+  if (lost.size() > 1) which += " and " + std::to_string(lost.size() - 1) + " more";
+  throw Error("cannot export: " + which +
+              " is not imported by the root module or by anything it imports, so it would be "
+              "left out of the blob; import it or remove it");
 }
 
 }  // namespace
+
+std::vector<std::size_t> unimported_modules(const ModuleTree& tree) {
+  const auto& nodes = tree.nodes;
+  std::vector<bool> reached(nodes.size(), false);
+  std::vector<std::size_t> stack;
+  if (!nodes.empty()) {
+    reached[0] = true;
+    stack.push_back(0);
+  }
+  while (!stack.empty()) {
+    std::size_t n = stack.back();
+    stack.pop_back();
+    for (std::size_t c : nodes[n].imports) {
+      if (c < nodes.size() && !reached[c]) {
+        reached[c] = true;
+        stack.push_back(c);
+      }
+    }
+  }
+  std::vector<std::size_t> lost;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!reached[i]) lost.push_back(i);
+  }
+  return lost;
+}
 
 FlatTree flatten(const ModuleTree& tree) {
   const auto& nodes = tree.nodes;
@@ -30,6 +68,7 @@ FlatTree flatten(const ModuleTree& tree) {
       throw Error("module " + std::to_string(i) + " has an empty kind");
     }
   }
+  check_all_imported(tree);
 
   constexpr std::size_t kNone = SIZE_MAX;
   std::vector<std::size_t> index(nodes.size(), kNone);  // node -> blob entry
@@ -111,20 +150,18 @@ FlatTree flatten(const ModuleTree& tree) {
       for (auto c : cs) ++indegree[c];
     }
     std::vector<std::size_t> order;
-    std::vector<std::size_t> ready;  // kept sorted descending: back() is the smallest index
+    order.reserve(count);
+    // Ready entries, smallest index first: O(log n) per push and pop, O(n log n) in all.
+    std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
     for (std::size_t g = 0; g < count; ++g) {
-      if (indegree[g] == 0) ready.push_back(g);
+      if (indegree[g] == 0) ready.push(g);
     }
-    std::sort(ready.rbegin(), ready.rend());
     while (!ready.empty()) {
-      std::size_t g = ready.back();
-      ready.pop_back();
+      std::size_t g = ready.top();
+      ready.pop();
       order.push_back(g);
       for (auto c : children[g]) {
-        if (--indegree[c] == 0) {
-          ready.push_back(c);
-          std::sort(ready.rbegin(), ready.rend());
-        }
+        if (--indegree[c] == 0) ready.push(c);
       }
     }
     if (order.size() != count || order.front() != 0) {

@@ -25,6 +25,9 @@
 // kinds are non-empty; every length fits; nothing follows the last entry.
 #include "mblob/format/reader.h"
 
+#include "mblob/core/text.h"
+#include "mblob/format/legacy_kinds.h"
+
 namespace mblob {
 
 namespace {
@@ -36,10 +39,118 @@ std::string read_kind(Reader& r) {
   return std::string(kind);
 }
 
+// One way to read a legacy payload: where it ends, and the view a loader gets.
+struct PayloadReading {
+  std::size_t end;
+  ByteView payload;
+};
+
+// An error's message without the "<where>: " that Reader puts in front (for nesting it).
+std::string what_without_where(const Error& e, const Reader& r) {
+  std::string m = e.what();
+  std::string prefix = r.where() + ": ";
+  if (m.compare(0, prefix.size(), prefix) == 0) m.erase(0, prefix.size());
+  return m;
+}
+
+// True at the end of `data`, or where something shaped like a module kind starts: a length of
+// 1..kMaxKindShape, then that many printable ASCII bytes.
+bool looks_like_entry_boundary(ByteView data, std::size_t at) {
+  constexpr std::uint64_t kMaxKindShape = 256;
+  if (at == data.size()) return true;
+  if (data.size() - at < 8) return false;
+  auto len = load<std::uint64_t>(data.data() + at, Endian::little);
+  if (len == 0 || len > kMaxKindShape || len > data.size() - at - 8) return false;
+  for (std::size_t i = 0; i < len; ++i) {
+    std::uint8_t c = data[at + 8 + i];
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+// Every reading of the payload at `stream`'s position that fits: the kind's walkers, in table
+// order, then mblob's length prefix. Errors of the readings that fail go to `walker_error`
+// (the first walker's) and `prefix_error`.
+std::vector<PayloadReading> payload_readings(std::string_view kind, const Reader& stream,
+                                             std::string& walker_error, std::string& prefix_error) {
+  std::vector<PayloadReading> readings;
+  const std::size_t start = stream.offset();
+  for (const auto& w : legacy_kind_walkers()) {
+    if (kind != w.kind) continue;
+    Reader r = stream;
+    try {
+      w.walk(r);
+      readings.push_back({r.offset(), r.data().sub(start, r.offset() - start)});
+    } catch (const Error& e) {
+      if (walker_error.empty()) {
+        walker_error = std::string(w.variant) + ": " + what_without_where(e, stream);
+      }
+    }
+  }
+  // mblob's length prefix, read without a copy of the reader: u64 length, then the bytes.
+  if (stream.remaining() < 8) {
+    prefix_error = "only " + std::to_string(stream.remaining()) + " bytes left for a length";
+  } else {
+    auto len = load<std::uint64_t>(stream.data().data() + start, Endian::little);
+    std::size_t left = stream.remaining() - 8;
+    if (len > left) {
+      prefix_error = "module payload claims " + std::to_string(len) + " bytes, but only " +
+                     std::to_string(left) + " remain after its length";
+    } else {
+      auto n = static_cast<std::size_t>(len);
+      readings.push_back({start + 8 + n, stream.data().sub(start + 8, n)});
+    }
+  }
+  return readings;
+}
+
+// Appends the modules read so far to an error inside a legacy entry: without lengths in front
+// of payloads, a wrong reading of an earlier module only shows up later.
+// Only the last kMaxListed are named: a blob may hold millions of modules.
+[[noreturn]] void rethrow_with_modules_read(const Error& e, const std::vector<BlobEntry>& read) {
+  constexpr std::size_t kMaxListed = 8;
+  std::string m = std::string(e.what()) + "; modules read before it: ";
+  if (read.empty()) m += "none";
+  std::size_t first = read.size() > kMaxListed ? read.size() - kMaxListed : 0;
+  if (first > 0) m += std::to_string(first) + " more, then ";
+  for (std::size_t i = first; i < read.size(); ++i) {
+    if (i > first) m += ", ";
+    m += "\"" + printable(read[i].kind) + "\" at offset " + std::to_string(read[i].offset);
+    if (!read[i].is_lib()) m += " (" + std::to_string(read[i].payload.size()) + " bytes)";
+  }
+  throw Error(m);
+}
+
 }  // namespace
 
 ByteView read_self_delimited_payload(std::string_view /*kind*/, Reader& stream) {
   return stream.length_prefixed("module payload");
+}
+
+ByteView read_legacy_payload(std::string_view kind, Reader& stream) {
+  std::string walker_error;
+  std::string prefix_error;
+  std::vector<PayloadReading> readings = payload_readings(kind, stream, walker_error, prefix_error);
+  if (readings.empty()) {
+    std::string k = "module kind \"" + printable(std::string(kind)) + "\"";
+    if (!walker_error.empty()) {
+      stream.fail(k + ": the payload is neither a " + printable(std::string(kind)) +
+                  " stream as TVM writes it (" + walker_error +
+                  ") nor a length-prefixed payload (" + prefix_error + ")");
+    }
+    stream.fail(k + ": mblob has no walker for this kind and the payload is not length-prefixed (" +
+                prefix_error + "), so the walk cannot go past it; mblob can walk the TVM " +
+                "streams of: " + join(walkable_legacy_kinds()));
+  }
+  const PayloadReading* pick = &readings.front();
+  for (const auto& reading : readings) {
+    if (looks_like_entry_boundary(stream.data(), reading.end)) {
+      pick = &reading;
+      break;
+    }
+  }
+  stream.seek(pick->end);
+  return pick->payload;
 }
 
 void validate_import_tree(const std::vector<std::uint64_t>& row_ptr,
@@ -139,7 +250,7 @@ ParsedBlob parse_blob(ByteView symbol, Format format, const std::string& where,
   }
   bool have_tree = false;
   std::uint64_t tree_offset = 0;
-  for (std::uint64_t i = 0; i < count; ++i) {
+  auto read_entry = [&] {
     std::size_t at = r.offset();
     std::string kind = read_kind(r);
     if (kind == kImportTreeKind) {
@@ -148,7 +259,7 @@ ParsedBlob parse_blob(ByteView symbol, Format format, const std::string& where,
       tree_offset = 8 + at;
       out.row_ptr = r.vec_u64("import tree row_ptr");
       out.child_indices = r.vec_u64("import tree child_indices");
-      continue;
+      return;
     }
     BlobEntry e;
     e.offset = 8 + at;
@@ -163,8 +274,13 @@ ParsedBlob parse_blob(ByteView symbol, Format format, const std::string& where,
       r.seek(start + sub.offset());
     }
     out.entries.push_back(std::move(e));
+  };
+  try {
+    for (std::uint64_t i = 0; i < count; ++i) read_entry();
+    r.expect_end("the last module entry");
+  } catch (const Error& e) {
+    rethrow_with_modules_read(e, out.entries);
   }
-  r.expect_end("the last module entry");
 
   if (have_tree) {
     if (out.entries.empty()) {

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "mblob/core/text.h"
+
 namespace mblob {
 
 namespace {
@@ -49,7 +51,7 @@ ByteSource serialize(const ModuleTree& tree, const FlatTree& flat,
       w.str(node.kind);
       std::uint64_t size = node.payload.size();
       if (!legacy && size == 0) {
-        warn("module " + std::to_string(g) + " (\"" + node.kind +
+        warn("module " + std::to_string(g) + " (\"" + printable(node.kind) +
              "\") has an empty payload: valid in the ffi layout, but tvm-ffi refuses to load it");
       }
       if (!(legacy && node.legacy_raw)) w.u64(size);  // length prefix (ffi, or mblob legacy)

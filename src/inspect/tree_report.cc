@@ -6,6 +6,7 @@
 
 #include "mblob/core/digest.h"
 #include "mblob/core/progress.h"
+#include "mblob/core/text.h"
 
 namespace mblob {
 
@@ -40,6 +41,7 @@ nlohmann::ordered_json TreeReport::to_json() const {
   j["format"] =
       format ? nlohmann::ordered_json(format_name(*format)) : nlohmann::ordered_json(nullptr);
   j["symbol"] = format ? nlohmann::ordered_json(symbol) : nlohmann::ordered_json(nullptr);
+  if (format && !is_utf8(symbol)) j["symbol_hex"] = hex(symbol);
   j["blob_bytes"] = blob_bytes;
   j["modules"] = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < modules.size(); ++i) {
@@ -47,6 +49,7 @@ nlohmann::ordered_json TreeReport::to_json() const {
     nlohmann::ordered_json e;
     e["index"] = i;
     e["kind"] = m.kind;
+    if (!is_utf8(m.kind)) e["kind_hex"] = hex(m.kind);
     if (!m.is_lib) {
       e["payload_bytes"] = m.payload.size();
       e["xxh3_64"] = xxh3_64_hex(m.payload);
@@ -57,13 +60,20 @@ nlohmann::ordered_json TreeReport::to_json() const {
   return j;
 }
 
-std::string TreeReport::to_text(const std::string& source) const {
+std::string TreeReport::to_json_text() const {
+  // A string that is not UTF-8 cannot be written as JSON as it is (nlohmann's strict dump throws
+  // type_error 316): each ill-formed sequence becomes U+FFFD, and "kind_hex" holds the exact bytes.
+  return to_json().dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string TreeReport::to_text(const std::string& source_path) const {
   std::string out;
+  const std::string source = printable(source_path);
   if (!format) {
     out += fmt::format("{}: no embedded blob; the tree is the library module alone\n", source);
   } else {
     out += fmt::format("{}: {} layout, symbol {}, {} bytes ({} modules{})\n", source,
-                       format_name(*format), symbol, blob_bytes, modules.size(),
+                       format_name(*format), printable(symbol), blob_bytes, modules.size(),
                        implicit_root ? ", no import tree: the library imports every entry" : "");
   }
   // Depth-first with an explicit stack (a blob may describe a chain millions deep).
@@ -78,14 +88,15 @@ std::string TreeReport::to_text(const std::string& source) const {
     std::string indent(std::min<std::size_t>(depth, 32) * 2, ' ');
     if (depth > 32) indent += fmt::format("(depth {}) ", depth);
     if (shown[i]) {
-      out += fmt::format("{}[{}] {} (shown above)\n", indent, i, m.kind);
+      out += fmt::format("{}[{}] {} (shown above)\n", indent, i, printable(m.kind));
       continue;
     }
     shown[i] = true;
     if (m.is_lib) {
-      out += fmt::format("{}[{}] {} (host code: the library itself)\n", indent, i, m.kind);
+      out +=
+          fmt::format("{}[{}] {} (host code: the library itself)\n", indent, i, printable(m.kind));
     } else {
-      out += fmt::format("{}[{}] {}  {} bytes ({})  xxh3_64 {}\n", indent, i, m.kind,
+      out += fmt::format("{}[{}] {}  {} bytes ({})  xxh3_64 {}\n", indent, i, printable(m.kind),
                          m.payload.size(), human_bytes(m.payload.size()), xxh3_64_hex(m.payload));
     }
     for (auto it = m.imports.rbegin(); it != m.imports.rend(); ++it) {

@@ -19,6 +19,7 @@
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
 #include "mblob/object/elf.h"
+#include "mblob/object/section_rules.h"
 
 namespace mblob {
 namespace {
@@ -28,28 +29,25 @@ using namespace elf;
 constexpr std::uint64_t kMaxAlign = std::uint64_t{1} << 30;
 constexpr std::size_t kMaxSymbolLength = 4096;
 constexpr std::size_t kMaxSectionLength = 256;
+constexpr std::string_view kEndSuffix = "_end";
 constexpr std::string_view kSizeSuffix = "_size";
 
-// Section header indices; fixed, so symbols and links can name them directly.
-enum : std::uint16_t { kNull, kData, kNoteStack, kSymtab, kStrtab, kShstrtab, kNumSections };
+// Section header indices; fixed, so symbols and links can name them directly. The size
+// section exists only with ObjectSpec::size_symbol; it comes last so the others keep their
+// indices either way.
+enum : std::uint16_t {
+  kNull,
+  kData,
+  kNoteStack,
+  kSymtab,
+  kStrtab,
+  kShstrtab,
+  kSizeData,
+  kMaxSections
+};
 
-// Names the writer emits itself, and names that linkers give a meaning a blob must not take
-// (constructor tables, NOBITS/TLS sections, relocations, linker-generated tables).
-constexpr std::string_view kReservedSections[] = {
-    ".symtab",  ".strtab", ".shstrtab", ".note.GNU-stack", ".got",  ".got.plt",  ".plt",
-    ".dynamic", ".dynsym", ".dynstr",   ".interp",         ".hash", ".gnu.hash", ".eh_frame",
-    ".init",    ".fini"};
-constexpr std::string_view kReservedSectionPrefixes[] = {
-    ".bss",           ".tbss",  ".tdata", ".rel",   ".init_array", ".fini_array",
-    ".preinit_array", ".ctors", ".dtors", ".debug", ".note"};
-
-bool starts_with_section(std::string_view name, std::string_view prefix) {
-  // ".rel" matches ".rel.x" and ".rela.x" but ".rodata" must not match ".ro"; a prefix matches
-  // the name itself, name + "." + anything, and (for .rel/.rela) the glued forms.
-  if (name.substr(0, prefix.size()) != prefix) return false;
-  if (name.size() == prefix.size()) return true;
-  char next = name[prefix.size()];
-  return next == '.' || (prefix == ".rel" && next == 'a');
+std::uint16_t section_count(const ObjectSpec& spec) {
+  return spec.size_symbol ? kMaxSections : kSizeData;
 }
 
 bool symbol_char(char c, bool first) {
@@ -91,20 +89,7 @@ void validate_section(std::string_view name) {
                   "' is not allowed (use letters, digits, '_', '.', '$' and '-')");
     }
   }
-  for (auto r : kReservedSections) {
-    if (name == r) {
-      throw Error("section name '" + std::string(name) +
-                  "' is reserved (the linker or the writer gives it a meaning); use e.g. "
-                  ".rodata or .rodata.<name>");
-    }
-  }
-  for (auto p : kReservedSectionPrefixes) {
-    if (starts_with_section(name, p)) {
-      throw Error("section name '" + std::string(name) + "' is reserved (" + std::string(p) +
-                  "* sections have a special meaning to linkers); use e.g. .rodata or "
-                  ".rodata.<name>");
-    }
-  }
+  check_blob_section(name);
 }
 
 const Target& resolve_target(const ObjectSpec& spec) {
@@ -112,6 +97,15 @@ const Target& resolve_target(const ObjectSpec& spec) {
 }
 
 std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+// The size object: 8 bytes, naturally aligned, in a small read-only section of its own named
+// like gcc -fdata-sections names a variable's (".rodata.<symbol>_size"). It is never the large
+// section: small-model code must reach it even when the blob is in .lrodata.
+constexpr std::uint64_t kSizeAlign = 8;
+
+std::string size_section_name(const ObjectSpec& spec, const Target& t) {
+  return std::string(t.section) + "." + spec.symbol + std::string(kSizeSuffix);
+}
 
 // Everything about the output that depends on the spec and the payload's size.
 struct Plan {
@@ -122,6 +116,7 @@ struct Plan {
   bool large = false;
   std::uint64_t data_offset = 0;
   std::uint64_t payload_size = 0;
+  std::uint16_t shnum = 0;  // section_count(spec)
 };
 
 // Decides the data section (and whether it is a large one) once the size is known.
@@ -134,10 +129,10 @@ void plan_section(const ObjectSpec& spec, Plan& plan) {
   } else {
     plan.section = spec.section;
     // An explicit large section name (".lrodata", ".lrodata.x") keeps its meaning.
-    plan.large = has_large && (spec.large || starts_with_section(spec.section, t.large_section));
+    plan.large = has_large && (spec.large || section_in_family(spec.section, t.large_section));
   }
   plan.section_flags = SHF_ALLOC;
-  if (starts_with_section(plan.section, ".data") || starts_with_section(plan.section, ".ldata")) {
+  if (section_in_family(plan.section, ".data") || section_in_family(plan.section, ".ldata")) {
     plan.section_flags |= SHF_WRITE;
   }
   if (plan.large) plan.section_flags |= t.large_flags;
@@ -179,7 +174,7 @@ std::vector<std::uint8_t> elf_header(const Plan& plan, std::uint64_t shoff) {
   h.e_flags = plan.e_flags;
   h.e_ehsize = sizeof(ElfEhdr<E>);
   h.e_shentsize = sizeof(ElfShdr<E>);
-  h.e_shnum = kNumSections;
+  h.e_shnum = plan.shnum;
   h.e_shstrndx = kShstrtab;
   ByteWriter w;
   put(w, h);
@@ -187,8 +182,8 @@ std::vector<std::uint8_t> elf_header(const Plan& plan, std::uint64_t shoff) {
   return w.take();
 }
 
-// Everything after the payload: .symtab, .strtab, .shstrtab, the section header table.
-// Returns the bytes and sets `shoff` to the table's file offset.
+// Everything after the payload: [the size section's 8 bytes], .symtab, .strtab, .shstrtab, the
+// section header table. Returns the bytes and sets `shoff` to the table's file offset.
 template <typename E>
 std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
                                       std::uint64_t* shoff) {
@@ -200,16 +195,18 @@ std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
     w.zeros(static_cast<std::size_t>(align_up(base + w.size(), a) - (base + w.size())));
   };
 
-  // .strtab: "\0<symbol>\0[<symbol>_size\0]"
+  // .strtab: "\0<symbol>\0[<symbol>_end\0<symbol>_size\0]"
   std::string strtab(1, '\0');
   const auto sym_name = static_cast<std::uint32_t>(strtab.size());
   strtab += spec.symbol + '\0';
+  const auto end_name = static_cast<std::uint32_t>(strtab.size());
+  if (spec.size_symbol) strtab += spec.symbol + std::string(kEndSuffix) + '\0';
   const auto size_name = static_cast<std::uint32_t>(strtab.size());
   if (spec.size_symbol) strtab += spec.symbol + std::string(kSizeSuffix) + '\0';
 
-  // .shstrtab: "\0<data>\0.note.GNU-stack\0.symtab\0.strtab\0.shstrtab\0"
+  // .shstrtab: "\0<data>\0.note.GNU-stack\0.symtab\0.strtab\0.shstrtab\0[<size section>\0]"
   std::string shstrtab(1, '\0');
-  std::uint32_t names[kNumSections] = {};
+  std::uint32_t names[kMaxSections] = {};
   auto add_name = [&](int index, std::string_view n) {
     names[index] = static_cast<std::uint32_t>(shstrtab.size());
     shstrtab.append(n);
@@ -220,6 +217,16 @@ std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
   add_name(kSymtab, ".symtab");
   add_name(kStrtab, ".strtab");
   add_name(kShstrtab, ".shstrtab");
+  if (spec.size_symbol) add_name(kSizeData, size_section_name(spec, *plan.target));
+
+  // The size section: the payload's length as a uint64_t in the target's byte order.
+  const std::uint64_t size_off = align_up(base, kSizeAlign);
+  if (spec.size_symbol) {
+    pad_to(kSizeAlign);
+    ByteWriter value(E::endian);
+    value.u64(plan.payload_size);
+    w.bytes(value.view());
+  }
 
   // .symtab: [0] the null symbol (the only local, hence sh_info = 1), then the globals.
   pad_to(word);
@@ -235,14 +242,23 @@ std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
   blob.st_size = static_cast<W>(plan.payload_size);
   put(w, blob);
   if (spec.size_symbol) {
-    // Absolute, untyped, like objcopy's _binary_*_size: its *value* is the length, so C code
-    // reads it as `(size_t)&<symbol>_size` (dlsym returns it unrelocated).
+    // Both relocatable (unlike objcopy's absolute _binary_*_size, which PIE code cannot
+    // reference): <symbol>_end marks the end of the data, like ld -b binary's _binary_*_end;
+    // <symbol>_size is a const uint64_t object holding the length.
+    ElfSym<E> end{};
+    end.st_name = end_name;
+    end.st_info = st_info(STB_GLOBAL, STT_NOTYPE);
+    end.st_other = other;
+    end.st_shndx = kData;
+    end.st_value = static_cast<W>(plan.payload_size);
+    put(w, end);
     ElfSym<E> size{};
     size.st_name = size_name;
-    size.st_info = st_info(STB_GLOBAL, STT_NOTYPE);
+    size.st_info = st_info(STB_GLOBAL, STT_OBJECT);
     size.st_other = other;
-    size.st_shndx = SHN_ABS;
-    size.st_value = static_cast<W>(plan.payload_size);
+    size.st_shndx = kSizeData;
+    size.st_value = 0;
+    size.st_size = kSizeAlign;
     put(w, size);
   }
   const std::uint64_t symtab_size = base + w.size() - symtab_off;
@@ -277,6 +293,9 @@ std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
   section(kSymtab, SHT_SYMTAB, 0, symtab_off, symtab_size, kStrtab, 1, word, sizeof(ElfSym<E>));
   section(kStrtab, SHT_STRTAB, 0, strtab_off, strtab.size(), 0, 0, 1, 0);
   section(kShstrtab, SHT_STRTAB, 0, shstrtab_off, shstrtab.size(), 0, 0, 1, 0);
+  if (spec.size_symbol) {
+    section(kSizeData, SHT_PROGBITS, SHF_ALLOC, size_off, kSizeAlign, 0, 0, kSizeAlign, 0);
+  }
   return w.take();
 }
 
@@ -318,6 +337,7 @@ Plan start_plan(const ObjectSpec& spec, bool big) {
   Plan plan;
   plan.target = &resolve_target(spec);
   plan.e_flags = spec.elf_flags.value_or(plan.target->flags);
+  plan.shnum = section_count(spec);
   const std::uint64_t ehsize =
       plan.target->is_64 ? sizeof(ElfEhdr<Elf64LE>) : sizeof(ElfEhdr<Elf32LE>);
   // The payload's file offset honours its alignment up to a page (sh_offset need not be
@@ -384,7 +404,10 @@ std::string_view visibility_name(Visibility v) {
 
 void validate(const ObjectSpec& spec) {
   validate_symbol(spec.symbol);
-  if (spec.size_symbol) validate_symbol(spec.symbol + std::string(kSizeSuffix));
+  if (spec.size_symbol) {
+    validate_symbol(spec.symbol + std::string(kEndSuffix));
+    validate_symbol(spec.symbol + std::string(kSizeSuffix));
+  }
   if (!spec.section.empty()) validate_section(spec.section);
   if (spec.align == 0 || (spec.align & (spec.align - 1)) != 0) {
     throw Error("alignment " + std::to_string(spec.align) +

@@ -22,6 +22,7 @@
 
 #include "builtin.h"
 #include "mblob/core/file.h"
+#include "mblob/object/section_rules.h"
 #include "pack_util.h"
 
 namespace mblob::packers {
@@ -29,22 +30,6 @@ namespace mblob::packers {
 namespace {
 
 constexpr const char* kName = "asm-incbin";
-
-bool starts_with_section(std::string_view name, std::string_view prefix) {
-  return name == prefix || (name.size() > prefix.size() &&
-                            name.substr(0, prefix.size()) == prefix && name[prefix.size()] == '.');
-}
-
-void check_section_name(std::string_view name) {
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '$';
-    if (!ok) {
-      throw Error(std::string(kName) + ": invalid section name '" + std::string(name) +
-                  "' (use letters, digits, _ . $)");
-    }
-  }
-}
 
 // The .section directive for ELF. Flags: "a" (alloc), "aw" for .data*, and for a large x86-64
 // section the numeric form 0x10000002 (SHF_X86_64_LARGE | SHF_ALLOC): GNU as also knows "al",
@@ -60,11 +45,11 @@ std::string elf_section(const PackRequest& r) {
     name = std::string(large ? t.large_section : t.section);
   } else {
     name = s.section;
-    large = has_large && starts_with_section(name, t.large_section);
+    large = has_large && section_in_family(name, t.large_section);
   }
-  check_section_name(name);
+  detail::check_section(kName, name);
   std::string flags = "a";
-  if (starts_with_section(name, ".data") || starts_with_section(name, ".ldata")) flags = "aw";
+  if (section_in_family(name, ".data") || section_in_family(name, ".ldata")) flags = "aw";
   if (large) {
     std::uint64_t bits = 0x2 /* SHF_ALLOC */ | t.large_flags;
     if (flags == "aw") bits |= 0x1;  // SHF_WRITE
@@ -93,7 +78,7 @@ std::vector<std::filesystem::path> asm_incbin(const PackRequest& r) {
       r.blob->size());
   if (t.container == Container::coff) {
     std::string section = r.settings.section.empty() ? ".rdata" : r.settings.section;
-    check_section_name(section);
+    detail::check_section(kName, section);
     text += fmt::format("\t.section {},\"dr\"\n", section);
     text += fmt::format("\t.balign {}\n\t.globl {}\n{}:\n", r.settings.align, sym, sym);
     text += fmt::format("\t.incbin \"{}\"\n", file);

@@ -1,6 +1,7 @@
 #include "pack_util.h"
 
 #include "mblob/core/text.h"
+#include "mblob/object/section_rules.h"
 #include "mblob/toolchain/toolchain.h"
 
 namespace mblob::packers::detail {
@@ -20,6 +21,19 @@ void check_symbol(std::string_view packer, std::string_view name, bool allow_dot
                   ", not starting with a digit)");
     }
   }
+}
+
+void check_section(std::string_view packer, std::string_view name) {
+  if (name.empty()) throw Error(std::string(packer) + ": the section name is empty");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '$';
+    if (!ok) {
+      throw Error(std::string(packer) + ": invalid section name '" + printable(name) +
+                  "' (use letters, digits, _ . $)");
+    }
+  }
+  check_blob_section(name, std::string(packer) + ": ");
 }
 
 void check_align(std::string_view packer, std::uint64_t align) {

@@ -16,6 +16,10 @@ namespace mblob::packers::detail {
 // change the meaning of the generated source text.
 void check_symbol(std::string_view packer, std::string_view name, bool allow_dot);
 
+// Throws "<packer>: ..." unless `name` is a plain section name (letters, digits, _ . $) that a
+// blob may take (object/section_rules.h: no debugging, note, LTO, ... section).
+void check_section(std::string_view packer, std::string_view name);
+
 // Throws unless `align` is a power of two between 1 and 1 GiB.
 void check_align(std::string_view packer, std::uint64_t align);
 

@@ -57,6 +57,22 @@ std::optional<Loader> find_loader(const std::string& kind) {
       "keep unknown kinds as bytes");
 }
 
+// Runs a registered loader. Whatever it throws becomes an Error naming the library, the module
+// and its kind (`where`), followed by the loader's own message.
+template <typename Fn>
+ModulePtr run_loader(const std::string& where, Fn&& fn) {
+  ModulePtr m;
+  try {
+    m = fn();
+  } catch (const std::exception& e) {
+    throw Error(where + ": the loader failed: " + e.what());
+  } catch (...) {
+    throw Error(where + ": the loader failed with an exception that is not a std::exception");
+  }
+  if (!m) throw Error(where + ": the loader returned no module");
+  return m;
+}
+
 }  // namespace
 
 void register_loader(const std::string& kind, Loader loader) {
@@ -97,15 +113,18 @@ LoadedTree deserialize_tree(ByteView symbol_bytes, Format format, const LoadOpti
     std::string kind(kind_view);
     auto loader = find_loader(kind);
     if (loader && loader->from_stream) {
-      LoadContext ctx{kind, stream.data(), keep_alive, where + ": module \"" + kind + "\""};
-      ModulePtr m = loader->from_stream(stream, ctx);
-      if (!m) throw Error(ctx.where + ": loader returned no module");
-      stream_built.push_back(std::move(m));
+      // The entry's index is known only once the whole blob is parsed; its offset is known now.
+      auto at = static_cast<std::uint64_t>(stream.data().data() - symbol_bytes.data());
+      LoadContext ctx{
+          kind, stream.data(), keep_alive,
+          where + ": module \"" + kind + "\" (payload at blob offset " + std::to_string(at) + ")"};
+      stream_built.push_back(
+          run_loader(ctx.where, [&] { return loader->from_stream(stream, ctx); }));
       return stream.data().sub(0, stream.offset());
     }
     if (!loader && !options.opaque_unknown_kinds) no_loader(kind, where);
     stream_built.push_back(nullptr);
-    return read_self_delimited_payload(kind, stream);
+    return read_legacy_payload(kind, stream);
   };
 
   ParsedBlob parsed = parse_blob(symbol_bytes, format, where, legacy_payload);
@@ -127,13 +146,12 @@ LoadedTree deserialize_tree(ByteView symbol_bytes, Format format, const LoadOpti
                         where + ": module " + std::to_string(i) + " \"" + e.kind + "\""};
         auto loader = find_loader(e.kind);
         if (loader && loader->from_bytes) {
-          m = loader->from_bytes(ctx);
+          m = run_loader(ctx.where, [&] { return loader->from_bytes(ctx); });
         } else if (options.opaque_unknown_kinds) {
           m = load_opaque(ctx);
         } else {
           no_loader(e.kind, where);
         }
-        if (!m) throw Error(ctx.where + ": loader returned no module");
       }
     }
     tree.modules.push_back(std::move(m));

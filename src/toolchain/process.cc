@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
+#include <utility>
+
+#include "mblob/core/file.h"
+#include "mblob/core/interrupts.h"
 
 extern char** environ;
 
@@ -31,82 +37,77 @@ namespace {
 // neither lock nor walk a container that another thread is resizing. More concurrent children
 // than slots still run; only the extra ones are not forwarded signals.
 constexpr std::size_t kMaxTracked = 256;
-std::array<std::atomic<pid_t>, kMaxTracked> g_groups{};
-static_assert(std::atomic<pid_t>::is_always_lock_free);
+struct ChildSlot {
+  std::atomic<pid_t> pgid{0};
+  std::atomic<int> watchdog_fd{-1};  // write end of the child's watchdog pipe
+};
+std::array<ChildSlot, kMaxTracked> g_children{};
+static_assert(std::atomic<pid_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 
-constexpr std::array kForwardedSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+// The forwarded signals that were ignored when install_interrupt_handlers() first ran (nohup
+// ignores SIGHUP, a shell ignores SIGINT and SIGQUIT for a background job). Written once, under
+// the call_once, before any spawn reads it.
+sigset_t g_ignored_at_start;
 
-void forward_and_die(int sig) {
-  kill_running_processes(sig);
+// Sleeps `ms` milliseconds; async-signal-safe.
+void sleep_ms(long ms) noexcept {
+  timespec ts{ms / 1000, (ms % 1000) * 1000000};
+  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+// Waits up to `ms` for every tracked group to be gone, reaping the leaders (our children).
+// Async-signal-safe. True when no process of any group is left.
+bool wait_for_groups(long ms) noexcept {
+  for (long waited = 0;; waited += 10) {
+    bool all_gone = true;
+    for (auto& slot : g_children) {
+      pid_t pgid = slot.pgid.load();
+      if (pgid <= 0) continue;
+      int status = 0;
+      ::waitpid(pgid, &status, WNOHANG);  // the leader's pid is the group's id
+      if (::kill(-pgid, 0) == 0) all_gone = false;
+    }
+    if (all_gone) return true;
+    if (waited >= ms) return false;
+    sleep_ms(10);
+  }
+}
+
+extern "C" void on_interrupt(int sig) {
+  // Tools first: they write into the temporary directories, and a live one could re-create a
+  // file after its directory was emptied.
+  stop_running_processes(sig);
+  remove_pending_temp_files();
   // Die the way the signal would have killed us, so the shell sees "interrupted".
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
 
-void install_forwarding_handlers() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    for (int sig : kForwardedSignals) {
-      struct sigaction old {};
-      if (::sigaction(sig, nullptr, &old) != 0) continue;
-      // Respect a program's own choice (a handler, or SIG_IGN as under nohup).
-      if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL) continue;
-      struct sigaction sa {};
-      sa.sa_handler = forward_and_die;
-      sigemptyset(&sa.sa_mask);
-      sa.sa_flags = SA_RESTART;
-      ::sigaction(sig, &sa, nullptr);
-    }
-  });
+// The watchdog (see the header): a forked copy of us that only waits on a pipe. A byte means
+// "the tool is done, leave"; end of file means we died without saying so: kill the group.
+// Only async-signal-safe calls: we may have other threads, and this never execs.
+[[noreturn]] void watchdog_main(int watch_fd, int ready_fd, pid_t pgid, int max_fd) noexcept {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  for (int sig : kInterruptSignals) ::sigaction(sig, &ignore, nullptr);
+  // Hold nothing but the pipe: not the locks of our temporaries (a later run would take them
+  // for a live run's), not other watchdogs' pipes, not the caller's stdout (someone may wait for
+  // its end of file). Copies above 9 first, so the two dup2s cannot clobber each other.
+  int watch = ::fcntl(watch_fd, F_DUPFD, 10);
+  int ready = ::fcntl(ready_fd, F_DUPFD, 10);
+  if (watch < 0 || ready < 0 || ::dup2(watch, 0) < 0 || ::dup2(ready, 1) < 0) ::_exit(1);
+  if (::close_range(2, ~0U, 0) != 0) {
+    for (int i = 2; i < max_fd; ++i) ::close(i);
+  }
+  ::close(1);  // "ready": everything else is closed by now
+  char byte = 0;
+  ssize_t n = 0;
+  while ((n = ::read(0, &byte, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) ::kill(-pgid, SIGKILL);
+  ::_exit(0);
 }
-
-// Registers a child's process group while we wait for it; kills and reaps it if we leave
-// early (an exception while draining output), so no tool outlives the call that started it.
-class ChildGuard {
- public:
-  explicit ChildGuard(pid_t pid) : pid_(pid) {
-    for (auto& slot : g_groups) {
-      pid_t expected = 0;
-      if (slot.compare_exchange_strong(expected, pid)) {
-        slot_ = &slot;
-        break;
-      }
-    }
-  }
-  ~ChildGuard() {
-    if (!reaped_) {
-      ::kill(-pid_, SIGKILL);
-      int status = 0;
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
-    }
-    if (slot_) slot_->store(0);
-  }
-  ChildGuard(const ChildGuard&) = delete;
-  ChildGuard& operator=(const ChildGuard&) = delete;
-
-  void kill_group(int sig) const { ::kill(-pid_, sig); }
-  int wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0) {
-      if (errno != EINTR) throw_errno("waiting for child process " + std::to_string(pid_));
-    }
-    reaped_ = true;
-    return status;
-  }
-  // Returns true (and the status) once the child has exited; never blocks.
-  bool try_wait(int& status) {
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r < 0 && errno != EINTR) throw_errno("waiting for child process " + std::to_string(pid_));
-    reaped_ = r == pid_;
-    return reaped_;
-  }
-
- private:
-  pid_t pid_;
-  std::atomic<pid_t>* slot_ = nullptr;
-  bool reaped_ = false;
-};
 
 struct Fd {
   int fd = -1;
@@ -129,6 +130,110 @@ struct Pipe {
     read.fd = p[0];
     write.fd = p[1];
   }
+};
+
+// Registers a child's process group while we wait for it, with its watchdog; kills and reaps it
+// if we leave early (an exception while draining output), so no tool outlives the call that
+// started it.
+class ChildGuard {
+ public:
+  explicit ChildGuard(pid_t pid) : pid_(pid) {
+    for (auto& slot : g_children) {
+      pid_t expected = 0;
+      if (slot.pgid.compare_exchange_strong(expected, pid)) {
+        slot_ = &slot;
+        break;
+      }
+    }
+  }
+  ~ChildGuard() {
+    if (!reaped_) {
+      ::kill(-pid_, SIGKILL);
+      int status = 0;
+      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+    dismiss_watchdog();
+    if (slot_) slot_->pgid.store(0);
+  }
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+
+  // Starts the watchdog that kills the group if this process dies without dismissing it.
+  void watch() {
+    Pipe watch, ready;
+    struct rlimit lim {};
+    int max_fd = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 65536
+                     ? static_cast<int>(lim.rlim_cur)
+                     : 65536;
+    pid_t w = ::fork();
+    if (w == 0) watchdog_main(watch.read.fd, ready.write.fd, pid_, max_fd);
+    if (w < 0) throw_errno("cannot start a watchdog for child process " + std::to_string(pid_));
+    watchdog_pid_ = w;
+    watch_fd_ = std::exchange(watch.write.fd, -1);
+    if (slot_) slot_->watchdog_fd.store(watch_fd_);
+    // Until the watchdog has closed its copies of our descriptors, it holds the locks of our
+    // temporaries too: wait for that (end of file on `ready`), it takes microseconds.
+    ready.write.reset();
+    char byte = 0;
+    while (::read(ready.read.fd, &byte, 1) < 0 && errno == EINTR) {
+    }
+  }
+
+  void kill_group(int sig) const { ::kill(-pid_, sig); }
+  int wait() {
+    siginfo_t info{};
+    while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) < 0) {
+      if (errno != EINTR) throw_errno("waiting for child process " + std::to_string(pid_));
+    }
+    return reap();
+  }
+  // Returns true (and the status) once the child has exited; never blocks.
+  bool try_wait(int& status) {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
+      if (errno == EINTR) return false;
+      throw_errno("waiting for child process " + std::to_string(pid_));
+    }
+    if (info.si_pid == 0) return false;
+    status = reap();
+    return true;
+  }
+
+ private:
+  // The leader has exited but is not reaped yet, so its pid (the group's id) cannot be reused:
+  // dismiss the watchdog now, then reap.
+  int reap() {
+    dismiss_watchdog();
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0) {
+      if (errno != EINTR) throw_errno("waiting for child process " + std::to_string(pid_));
+    }
+    reaped_ = true;
+    return status;
+  }
+  void dismiss_watchdog() noexcept {
+    // A signal handler may have taken the pipe already (it then dies with it open).
+    int fd = slot_ ? slot_->watchdog_fd.exchange(-1) : watch_fd_;
+    watch_fd_ = -1;
+    if (fd < 0) return;
+    char done = 'x';
+    while (::write(fd, &done, 1) < 0 && errno == EINTR) {
+    }
+    ::close(fd);
+    if (watchdog_pid_ > 0) {
+      int status = 0;
+      while (::waitpid(watchdog_pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+      watchdog_pid_ = 0;
+    }
+  }
+
+  pid_t pid_;
+  ChildSlot* slot_ = nullptr;
+  pid_t watchdog_pid_ = 0;
+  int watch_fd_ = -1;
+  bool reaped_ = false;
 };
 
 // posix_spawn attributes and file actions as RAII, so an early throw does not leak them.
@@ -238,7 +343,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     throw ProcessError(what + ": working directory " + options.cwd.string() + " does not exist",
                        result);
   }
-  install_forwarding_handlers();
+  install_interrupt_handlers();
 
   Pipe out, err;
   SpawnSetup setup;
@@ -249,11 +354,15 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     posix_spawn_file_actions_addchdir_np(&setup.actions, options.cwd.c_str());
   }
   // Own process group (see the header); default SIGPIPE/SIGINT/... and an empty signal mask,
-  // whatever the calling thread blocks or ignores, so the tool behaves as from a terminal.
+  // whatever the calling thread blocks or ignores, so the tool behaves as from a terminal. A
+  // signal that was ignored at start stays ignored in the tool: under nohup, a hangup must not
+  // kill the linker either.
   sigset_t defaults, empty;
   sigemptyset(&defaults);
   sigemptyset(&empty);
-  for (int sig : kForwardedSignals) sigaddset(&defaults, sig);
+  for (int sig : kInterruptSignals) {
+    if (sigismember(&g_ignored_at_start, sig) != 1) sigaddset(&defaults, sig);
+  }
   sigaddset(&defaults, SIGPIPE);
   posix_spawnattr_setsigdefault(&setup.attr, &defaults);
   posix_spawnattr_setsigmask(&setup.attr, &empty);
@@ -271,6 +380,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
   const auto start = Clock::now();
   pid_t pid = 0;
+  std::optional<InterruptsBlocked> blocked(std::in_place);  // until the child is tracked
   int rc = ::posix_spawnp(&pid, args[0], &setup.actions, &setup.attr, args.data(), envp.data());
   out.write.reset();
   err.write.reset();
@@ -291,9 +401,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     throw ProcessError(message, std::move(result));
   }
 
-  // A signal arriving between the spawn and this registration is not forwarded; the window is a
-  // few instructions long.
   ChildGuard child(pid);
+  child.watch();
+  blocked.reset();
   const auto deadline =
       options.timeout.count() > 0 ? start + options.timeout : Clock::time_point::max();
   // Once we kill the group on timeout, stop waiting for EOF after this much longer: a process
@@ -429,10 +539,53 @@ std::string shell_join(const std::vector<std::string>& argv) {
 }
 
 void kill_running_processes(int sig) noexcept {
-  for (auto& slot : g_groups) {
-    pid_t pgid = slot.load();
+  for (auto& slot : g_children) {
+    pid_t pgid = slot.pgid.load();
     if (pgid > 0) ::kill(-pgid, sig);
   }
+}
+
+void stop_running_processes(int sig) noexcept {
+  // Long enough for gcc to remove its own temporary files on SIGINT/SIGTERM; a linker killed in
+  // the middle of a write stops at once.
+  constexpr long kGraceMs = 2000;
+  constexpr long kKillWaitMs = 1000;
+  const int saved_errno = errno;  // a handler that returns must leave errno as it was
+  kill_running_processes(sig);
+  if (!wait_for_groups(kGraceMs)) {
+    kill_running_processes(SIGKILL);
+    wait_for_groups(kKillWaitMs);
+  }
+  // The groups are gone: tell the watchdogs, so none kills a group id used again later.
+  for (auto& slot : g_children) {
+    int fd = slot.watchdog_fd.exchange(-1);
+    if (fd < 0) continue;
+    char done = 'x';
+    [[maybe_unused]] ssize_t n = ::write(fd, &done, 1);
+  }
+  errno = saved_errno;
+}
+
+void install_interrupt_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sigemptyset(&g_ignored_at_start);
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    // One cleanup at a time: a second signal waits until the first has removed everything.
+    sigemptyset(&sa.sa_mask);
+    for (int sig : kInterruptSignals) sigaddset(&sa.sa_mask, sig);
+    sa.sa_flags = SA_RESTART;
+    for (int sig : kInterruptSignals) {
+      struct sigaction old {};
+      if (::sigaction(sig, nullptr, &old) != 0) continue;
+      const bool plain = (old.sa_flags & SA_SIGINFO) == 0;
+      if (plain && old.sa_handler == SIG_IGN) sigaddset(&g_ignored_at_start, sig);
+      // Only where the disposition is the default: a program's own handler stays, and an
+      // ignored signal (nohup, a shell's background job) stays ignored.
+      if (plain && old.sa_handler == SIG_DFL) ::sigaction(sig, &sa, nullptr);
+    }
+  });
 }
 
 }  // namespace mblob

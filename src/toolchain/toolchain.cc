@@ -199,6 +199,7 @@ class StagingDir {
         dir_(out_.stream ? TempDir::in_tmp("mblob-stage") : TempDir::beside(out_.file)) {}
 
   fs::path staged() const { return dir_.path() / out_.requested.filename(); }
+  const fs::path& dir() const { return dir_.path(); }
 
   void commit(const std::string& tool) {
     std::error_code ec;
@@ -442,7 +443,7 @@ std::vector<std::string> Toolchain::archive_command(const std::vector<fs::path>&
 ToolStep Toolchain::run_staged(
     std::string action, const fs::path& out, const std::vector<fs::path>& inputs,
     const std::function<std::vector<std::string>(const fs::path&)>& build,
-    const std::string& purpose) const {
+    const std::string& purpose, const OutputCheck& check) const {
   check_output_is_not_input(out, inputs);
   StagingDir staging(out);
   ToolStep step;
@@ -452,8 +453,12 @@ ToolStep Toolchain::run_staged(
   ProcessOptions options;
   options.purpose = purpose;
   options.install_hint = install_hint(step.argv.at(0));
+  // The tool's own temporaries (gcc's cc*.s, as big as 5x a c-hex payload) go into the staging
+  // directory too: removed with it on failure or a signal, and by the next run after a SIGKILL.
+  options.env = {"TMPDIR=" + fs::absolute(staging.dir()).string()};
   ProcessResult result = run_process_checked(step.argv, options);
   step.elapsed = result.elapsed;
+  if (check) check(staging.staged());
   staging.commit(step.argv[0]);
   return step;
 }
@@ -467,11 +472,12 @@ ToolStep Toolchain::compile(const fs::path& source, const fs::path& object,
 }
 
 ToolStep Toolchain::link_shared(const std::vector<fs::path>& objects, const fs::path& out,
-                                const std::vector<std::string>& extra_flags) const {
+                                const std::vector<std::string>& extra_flags,
+                                const OutputCheck& check) const {
   return run_staged(
       "link", out, objects,
       [&](const fs::path& staged) { return link_shared_command(objects, staged, extra_flags); },
-      "linking " + out.string());
+      "linking " + out.string(), check);
 }
 
 ToolStep Toolchain::link_executable(const std::vector<fs::path>& objects, const fs::path& out,
@@ -482,11 +488,12 @@ ToolStep Toolchain::link_executable(const std::vector<fs::path>& objects, const 
       "linking " + out.string());
 }
 
-ToolStep Toolchain::archive(const std::vector<fs::path>& objects, const fs::path& out) const {
+ToolStep Toolchain::archive(const std::vector<fs::path>& objects, const fs::path& out,
+                            const OutputCheck& check) const {
   return run_staged(
       "archive", out, objects,
       [&](const fs::path& staged) { return archive_command(objects, staged); },
-      "archiving " + out.string());
+      "archiving " + out.string(), check);
 }
 
 }  // namespace mblob

@@ -1,4 +1,5 @@
-// Label "big": a payload over 4 GiB (a sparse input) makes a valid ELF64 object.
+// Label "big": a payload over 4 GiB (a sparse input) makes a valid ELF64 object; a 3 GiB blob's
+// size symbol is right in a linked PIE executable.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/statvfs.h>
@@ -48,17 +49,31 @@ TEST(ObjectBig, PayloadOver4GiBMakesAValidElf64Object) {
   for (const auto& f : {obj::readelf(out.string()), obj::readobj(out.string())}) {
     EXPECT_EQ(f.diagnostics, "");
     EXPECT_EQ(f.elf_class, ELFCLASS64);
-    ASSERT_EQ(f.sections.size(), 6u);
+    ASSERT_EQ(f.sections.size(), 7u);
     const obj::Section& data = f.sections[1];
     EXPECT_EQ(data.name, ".lrodata") << "over the default 1 GiB threshold";
     EXPECT_EQ(data.flags, SHF_ALLOC | SHF_X86_64_LARGE);
     EXPECT_EQ(data.size, size);
     EXPECT_GT(f.shoff, size);
-    EXPECT_EQ(f.shoff + 6 * 64, fs::file_size(out));
+    EXPECT_EQ(f.shoff + 7 * 64, fs::file_size(out));
     ASSERT_NE(f.symbol("blob"), nullptr);
     EXPECT_EQ(f.symbol("blob")->size, size);
+    ASSERT_NE(f.symbol("blob_end"), nullptr);
+    EXPECT_EQ(f.symbol("blob_end")->value, size);
     ASSERT_NE(f.symbol("blob_size"), nullptr);
-    EXPECT_EQ(f.symbol("blob_size")->value, size);
+    EXPECT_EQ(f.symbol("blob_size")->size, 8u);
+    const obj::Section& size_section = f.sections[6];
+    EXPECT_EQ(size_section.flags, SHF_ALLOC) << "the size stays in a small section";
+    {
+      int fd = ::open(out.c_str(), O_RDONLY);  // pread: the file is too large to read whole
+      ASSERT_GE(fd, 0);
+      std::uint8_t stored[8] = {};
+      ASSERT_EQ(::pread(fd, stored, 8, static_cast<off_t>(size_section.offset)), 8);
+      ::close(fd);
+      std::uint64_t value = 0;
+      for (int i = 7; i >= 0; --i) value = (value << 8) | stored[i];
+      EXPECT_EQ(value, size) << "the size object, little-endian";
+    }
 
     int fd = ::open(out.c_str(), O_RDONLY);
     ASSERT_GE(fd, 0);
@@ -70,6 +85,57 @@ TEST(ObjectBig, PayloadOver4GiBMakesAValidElf64Object) {
     ::close(fd);
   }
   fs::remove(out);
+}
+
+// The PIE program reads blob_size (a relocatable uint64_t object, in .rodata.blob_size) and the
+// blob's first and last bytes through `blob` (in .lrodata, past the large threshold).
+const char* kBigCheckerC =
+    "#include <stdint.h>\n"
+    "#include <stdio.h>\n"
+    "extern const unsigned char blob[];\n"
+    "extern const uint64_t blob_size;\n"
+    "int main(void) {\n"
+    "  printf(\"%llu %02x %02x\\n\", (unsigned long long)blob_size, blob[0], blob[blob_size - "
+    "1]);\n"
+    "  return 0;\n"
+    "}\n";
+
+TEST(ObjectBig, SizeSymbolOfA3GiBBlobIsRightInAPieExecutable) {
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "SKIPPED: the host is not x86-64";
+#endif
+  MBLOB_REQUIRE_TOOL(gcc, "gcc");
+  TempDir dir;
+  // The object and the executable each hold the 3 GiB (the input is sparse).
+  if (free_bytes(dir.path()) < 10 * kGiB) {
+    GTEST_SKIP() << "SKIPPED: needs 10 GiB free in " << dir.path() << ", have "
+                 << free_bytes(dir.path()) / kGiB << " GiB";
+  }
+  const std::uint64_t size = 3 * kGiB + 5;
+  fs::path in = dir / "big.bin", object = dir / "big.o", program = dir / "check";
+  {
+    int fd = ::open(in.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
+    const std::uint8_t first = 0x5a, last = 0xe7;
+    ASSERT_EQ(::pwrite(fd, &first, 1, 0), 1);
+    ASSERT_EQ(::pwrite(fd, &last, 1, static_cast<off_t>(size - 1)), 1);
+    ::close(fd);
+  }
+  auto r = obj::pack({in.string(), "-o", object.string(), "--symbol", "blob", "--target",
+                      "x86_64-linux-gnu", "--size-symbol"});
+  fs::remove(in);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(obj::readelf(object.string()).sections.at(1).name, ".lrodata");
+  write_text(dir / "check.c", kBigCheckerC);
+  auto link = run({gcc, "-O1", "-fPIE", "-pie", "-o", program.string(), (dir / "check.c").string(),
+                   object.string()});
+  fs::remove(object);
+  ASSERT_EQ(link.exit_code, 0) << link.err;
+  auto run_r = run({program.string()});
+  fs::remove(program);
+  ASSERT_EQ(run_r.exit_code, 0) << run_r.err;
+  EXPECT_EQ(run_r.out, std::to_string(size) + " 5a e7\n");
 }
 
 }  // namespace

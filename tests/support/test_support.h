@@ -76,6 +76,17 @@ std::vector<std::string> mblob_temporaries(const fs::path& dir);
 // returned.
 bool dev_files_intact();
 
+// The message of the exception of type E that `f` throws ("" when it throws none).
+template <typename E = std::exception, typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // Path of the mblob CLI under test.
 inline std::string cli() { return MBLOB_CLI; }
 

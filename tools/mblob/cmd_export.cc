@@ -3,7 +3,10 @@
 
 #include "command.h"
 #include "mblob/core/output_path.h"
+#include "mblob/core/text.h"
 #include "mblob/export/export.h"
+#include "mblob/format/legacy_kinds.h"
+#include "options.h"
 
 namespace mblob::cli {
 namespace {
@@ -22,15 +25,16 @@ struct ExportArgs {
   std::string objcopy = "objcopy";
   std::string pack_command;
   std::string symbol;
-  std::uint64_t align = 16;
+  std::string align = "16";
   bool quiet = false;
 };
 
 int run_export(const ExportArgs& a) {
   // Usage errors about the output come first; export_library checks the other inputs.
   check_output_is_not_input(a.output, {a.manifest});
-  Manifest m = read_manifest(a.manifest);
   ExportOptions o;
+  o.pack.align = parse_size("--align", a.align);  // usage errors before any work
+  Manifest m = read_manifest(a.manifest);
   if (!a.format.empty()) {
     auto f = parse_format(a.format);
     if (!f) throw Error("--format must be ffi or legacy, not \"" + a.format + "\"");
@@ -48,7 +52,6 @@ int run_export(const ExportArgs& a) {
   o.workspace = a.workspace;
   o.pack.objcopy = a.objcopy;
   o.pack.command = a.pack_command;
-  o.pack.align = a.align;
   o.quiet = a.quiet;
   ExportReport r = export_library(m.tree, a.output, o);
   if (!a.quiet) fmt::print(stderr, "{}\n", r.summary());
@@ -63,11 +66,14 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->footer(
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
-      "host code and link everything with the target's toolchain. The output is written\n"
+      "host code and link everything with the target's toolchain. Before the output replaces\n"
+      "the previous file, export reads it back (ELF libraries and ar archives; not yet COFF/PE\n"
+      "DLLs) and checks that it defines the blob symbol with the serialized size and bytes: a\n"
+      "packer or --pack-command that defines no blob fails the export. The output is written\n"
       "atomically: a failure leaves the previous file, or none. A symbolic link is written\n"
       "through (the file it names is replaced); a character device or FIFO (/dev/null, a\n"
-      "named pipe, /dev/stdout) gets the finished library streamed into it, which is not\n"
-      "atomic. A directory, a path ending in '/', and an output that is the manifest, a\n"
+      "named pipe, /dev/stdout) gets the finished, checked library streamed into it, which is\n"
+      "not atomic. A directory, a path ending in '/', and an output that is the manifest, a\n"
       "payload, a host source or an object are refused before any work (exit status 2).\n"
       "Every run works in its own fresh directory mblob-export-XXXXXX: under $TMPDIR,\n"
       "removed afterwards, or inside --workspace, kept there (the summary line names it).\n\n"
@@ -82,7 +88,15 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "A module may add \"legacy_raw\": true when its payload is already the module's own TVM\n"
       "stream (what TVM's runtime.module.loadbinary_<kind> reads); without it, --format legacy\n"
       "wraps the payload in a length prefix (readable by mblob; not by TVM's loader for that "
-      "kind).\n\n"
+      "kind).\nmblob's readers walk a raw stream only for the kinds whose layout they know\n"
+      "(docs/format.md): " +
+      join(walkable_legacy_kinds()) +
+      ".\n"
+      "Every module must be reachable from the root through \"imports\" (one that is not would\n"
+      "be left out of the blob, so it is refused). A key may appear once per object. Payloads,\n"
+      "sources and objects must be regular files: not directories, FIFOs or devices, and not\n"
+      "files like /proc/self/status that report size 0 but yield bytes. A payload that changes\n"
+      "size during the export is an error.\n\n"
       "Examples:\n"
       "  mblob export model.json -o model.so\n"
       "  mblob export model.json -o model.so --target aarch64-linux-gnu\n"
@@ -124,7 +138,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->add_option("--pack-command", a->pack_command,
                   "Command template for --packer command, run without a shell; placeholders "
                   "{blob} {symbol} {output} {target} {workspace} {format}");
-  sub->add_option("--align", a->align, "Alignment of the blob symbol in bytes (power of two)")
+  sub->add_option("--align", a->align,
+                  "Alignment of the blob symbol in bytes, a power of two: decimal (010 is ten), "
+                  "with an optional K, M, G or T (KiB ... TiB) suffix")
       ->default_str("16");
   sub->add_flag("-q,--quiet", a->quiet, "No progress and no summary line on stderr");
   sub->callback([a, &selected] { selected = [a] { return run_export(*a); }; });

@@ -4,9 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cctype>
-#include <cerrno>
-#include <cstdlib>
 #include <optional>
 
 #include "command.h"
@@ -16,6 +13,7 @@
 #include "mblob/core/progress.h"
 #include "mblob/object/elf_writer.h"
 #include "mblob/object/target.h"
+#include "options.h"
 
 namespace mblob::cli {
 namespace {
@@ -29,36 +27,12 @@ struct PackArgs {
   std::string align = "16";
   std::string visibility = "default";
   bool large = false;
-  std::string large_threshold;
+  std::optional<std::string> large_threshold;
   bool size_symbol = false;
-  std::string elf_flags;
+  std::optional<std::string> elf_flags;
   bool quiet = false;
   bool list_targets = false;
 };
-
-// A non-negative integer: decimal, 0x hex or 0 octal, optionally with a binary unit suffix
-// (K, M, G, T, with or without "iB"), e.g. "16", "0x1000", "1G", "64MiB".
-std::uint64_t parse_size(const std::string& option, const std::string& text) {
-  auto bad = [&] {
-    return Error(option + ": '" + text +
-                 "' is not a number (decimal, 0x hex, optionally with K, M, G or T)");
-  };
-  if (text.empty() || text[0] == '-' || text[0] == '+' || std::isspace(text[0])) throw bad();
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 0);
-  if (end == text.c_str() || errno == ERANGE) throw bad();
-  std::string unit(end);
-  unsigned shift = 0;
-  if (!unit.empty()) {
-    const std::string units = "KMGT";
-    std::size_t k = units.find(static_cast<char>(std::toupper(unit[0])));
-    if (k == std::string::npos || !(unit.size() == 1 || unit.substr(1) == "iB")) throw bad();
-    shift = 10 * static_cast<unsigned>(k + 1);
-  }
-  if (shift > 0 && v > (UINT64_MAX >> shift)) throw Error(option + ": '" + text + "' is too large");
-  return static_cast<std::uint64_t>(v) << shift;
-}
 
 void list_targets() {
   fmt::print("{:<28} {:<6} {:<6} {:>9} {:>10}  {}\n", "TARGET", "CLASS", "DATA", "e_machine",
@@ -100,14 +74,10 @@ int run_pack(const PackArgs& a) {
   spec.align = parse_size("--align", a.align);
   spec.visibility = parse_visibility(a.visibility);
   spec.large = a.large;
-  if (!a.large_threshold.empty()) {
-    spec.large_threshold = parse_size("--large-threshold", a.large_threshold);
-  }
+  if (a.large_threshold) spec.large_threshold = parse_size("--large-threshold", *a.large_threshold);
   spec.size_symbol = a.size_symbol;
-  if (!a.elf_flags.empty()) {
-    std::uint64_t f = parse_size("--elf-flags", a.elf_flags);
-    if (f > UINT32_MAX) throw Error("--elf-flags: " + a.elf_flags + " does not fit in 32 bits");
-    spec.elf_flags = static_cast<std::uint32_t>(f);
+  if (a.elf_flags) {
+    spec.elf_flags = static_cast<std::uint32_t>(parse_flags("--elf-flags", *a.elf_flags, 32));
   }
   validate(spec);  // before touching the input or the output
 
@@ -117,8 +87,10 @@ int run_pack(const PackArgs& a) {
   struct stat st {};
   if (a.input == "-") {
     info = write_object_from_fd(spec, STDIN_FILENO, "<stdin>", output, options);
-  } else if (::stat(a.input.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-    // A FIFO, a character device or a process substitution: stream it.
+  } else if (::stat(a.input.c_str(), &st) == 0 && !S_ISDIR(st.st_mode) &&
+             (!S_ISREG(st.st_mode) || st.st_size == 0)) {
+    // A FIFO, a character device, a process substitution, or a file whose size says nothing
+    // (/proc/self/status reports 0 but has bytes): stream it to its end.
     int fd = ::open(a.input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw_errno("cannot open " + a.input);
     try {
@@ -156,7 +128,8 @@ void setup(CLI::App& app, Action& selected) {
       "place, which is not atomic. A directory, a path ending in '/' and the input itself\n"
       "are refused (exit status 2).");
   cmd->add_option("INPUT", args->input,
-                  "The blob to embed: any file, or - for standard input (read to its end).");
+                  "The blob to embed: a regular file, or - for standard input; FIFOs, devices and "
+                  "files that report size 0 (/proc/...) are read to their end. Not a directory.");
   cmd->add_option("-o,--output", args->output,
                   "The object file to write: replaced atomically; a link is written through; a "
                   "device or FIFO is written in place (not atomic).");
@@ -171,9 +144,14 @@ void setup(CLI::App& app, Action& selected) {
                   "... See --list-targets.");
   cmd->add_option("--section", args->section,
                   "Data section name (default .rodata; .lrodata for large blobs on x86-64). "
-                  "Names starting with .data get SHF_WRITE.");
-  cmd->add_option("--align", args->align,
-                  "Alignment of the symbol in bytes, a power of two up to 1G (default 16).");
+                  "Names starting with .data get SHF_WRITE. Refused: sections linkers do not load "
+                  "or give a meaning (.debug*, .zdebug*, .stab*, .comment, .note*, .gnu.lto_*, "
+                  ".gnu.warning*, .gnu.linkonce*, .bss*, .rel*, .init_array*, ...), each with "
+                  "the reason.");
+  cmd->add_option(
+      "--align", args->align,
+      "Alignment of the symbol in bytes, a power of two up to 1G (default 16). Sizes are "
+      "decimal (010 is ten), with an optional K, M, G or T (KiB ... TiB) suffix.");
   cmd->add_option("--visibility", args->visibility,
                   "ELF symbol visibility: default (exported from a .so), hidden (used only "
                   "inside the library) or protected.")
@@ -183,13 +161,16 @@ void setup(CLI::App& app, Action& selected) {
                 "so it can lie beyond the +-2 GiB reach of small-model code.");
   cmd->add_option("--large-threshold", args->large_threshold,
                   "x86-64: blobs larger than this go to .lrodata when --section is not given "
-                  "(default 1G, as TVM's LLVM packer). For tests and experts; K/M/G suffixes.");
+                  "(default 1G, as TVM's LLVM packer). For tests and experts; a decimal size with "
+                  "an optional K, M, G or T suffix.");
   cmd->add_flag("--size-symbol", args->size_symbol,
-                "Also define <symbol>_size, an absolute symbol whose value is the length; in C: "
-                "extern const char NAME_size[]; size_t n = (size_t)NAME_size;");
+                "Also define <symbol>_end (the end of the data) and <symbol>_size (a const "
+                "uint64_t holding the length, in .rodata.<symbol>_size); both relocatable, so "
+                "PIE, non-PIE and shared code can use them. In C: extern const unsigned char "
+                "NAME[], NAME_end[]; extern const uint64_t NAME_size;");
   cmd->add_option("--elf-flags", args->elf_flags,
-                  "Override the target's ELF e_flags (e.g. 0x2 for powerpc64 ELFv2); must match "
-                  "the objects it is linked with.");
+                  "Override the target's ELF e_flags: decimal, or hex with 0x (e.g. 0x2 for "
+                  "powerpc64 ELFv2); must match the objects it is linked with.");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress bar and no summary line.");
   cmd->add_flag("--list-targets", args->list_targets, "Print the target table and exit.");
   cmd->footer(

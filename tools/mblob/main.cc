@@ -6,7 +6,7 @@
 
 #include "command.h"
 #include "mblob/core/error.h"
-#include "mblob/core/file.h"
+#include "mblob/core/text.h"
 #include "mblob/toolchain/process.h"
 
 namespace mblob::cli {
@@ -19,15 +19,6 @@ std::vector<RegisteredCommand>& commands() {
 Command::Command(int order, Setup setup) { commands().push_back({order, std::move(setup)}); }
 
 }  // namespace mblob::cli
-
-namespace {
-extern "C" void on_fatal_signal(int sig) {
-  mblob::kill_running_processes(sig);
-  mblob::remove_pending_temp_files();
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace mblob::cli;
@@ -45,14 +36,10 @@ int main(int argc, char** argv) {
   // process without a word; ignored, the write fails with EFBIG and the command reports it (and
   // leaves no partial file). Every command that writes files gets this.
   std::signal(SIGXFSZ, SIG_IGN);
-  // Ctrl-C and friends: stop the tools we run, remove our temporary files, then die of the
-  // signal as usual. The target of an interrupted write is left as it was.
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
-    struct sigaction sa {};
-    sa.sa_handler = on_fatal_signal;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(sig, &sa, nullptr);
-  }
+  // Ctrl-C and friends: stop the tools we run, remove our temporaries, then die of the signal
+  // as usual; the target of an interrupted write is left as it was. Signals ignored at start
+  // (nohup) stay ignored. The rules are in mblob/toolchain/process.h.
+  mblob::install_interrupt_handlers();
 
   auto& list = commands();
   std::stable_sort(list.begin(), list.end(),
@@ -74,16 +61,19 @@ int main(int argc, char** argv) {
     return selected();
   } catch (const mblob::ProcessError& e) {
     // One line first, then what the tool said (its command line and stderr).
-    fmt::print(stderr, "mblob: error: {}\n{}\n", e.what(), e.details());
+    fmt::print(stderr, "mblob: error: {}\n{}\n", mblob::printable(e.what()), e.details());
     return kExitError;
   } catch (const mblob::UsageError& e) {
-    fmt::print(stderr, "mblob: error: {}\nRun with --help for more information.\n", e.what());
+    fmt::print(stderr, "mblob: error: {}\nRun with --help for more information.\n",
+               mblob::printable(e.what()));
     return kExitUsage;
   } catch (const mblob::Error& e) {
-    fmt::print(stderr, "mblob: error: {}\n", e.what());
+    // printable() once more at the edge: whatever a message quotes from a file, it stays one
+    // line that cannot drive the terminal.
+    fmt::print(stderr, "mblob: error: {}\n", mblob::printable(e.what()));
     return kExitError;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "mblob: error: {}\n", e.what());
+    fmt::print(stderr, "mblob: error: {}\n", mblob::printable(e.what()));
     return kExitError;
   }
 }

@@ -3,7 +3,9 @@
 // This is how large payloads travel through mblob without being read into memory: the
 // serializer produces a ByteSource whose small pieces (headers, kinds, lengths) are in memory
 // and whose payload pieces are file ranges; the object writer streams it into the output with
-// copy_fd_range. Its size is known up front (files are stat'ed when appended).
+// copy_fd_range. Its size is known up front (files are stat'ed when appended). Files are read,
+// never memory-mapped (a mapping of a file that shrinks kills the process with SIGBUS), and a
+// file whose size changed since it was appended is an error naming it.
 #pragma once
 
 #include <cstdint>
@@ -11,12 +13,21 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mblob/core/bytes.h"
 #include "mblob/core/file.h"
 
 namespace mblob {
+
+// Why `path` cannot be read as an input of `role` ("payloads", "sources" ...): "" when it is a
+// regular file this process can read, else what it really is, e.g. "does not exist", "is a
+// directory", "is a FIFO (named pipe): payloads must be regular files", "is a character device:
+// ...", "permission denied: cannot search /x/y", or that it reports size 0 but yields bytes
+// (/proc/self/status), which is never embedded as empty. The text follows "<path>: ".
+std::string input_file_problem(const std::filesystem::path& path,
+                               std::string_view role = "payloads");
 
 class ByteSource {
  public:
@@ -26,7 +37,8 @@ class ByteSource {
 
   void append(std::vector<std::uint8_t> bytes);
   void append(ByteView bytes) { append(bytes.to_vector()); }
-  // A range of a file; size UINT64_MAX means "to the end" (the file is stat'ed now).
+  // A range of a file; size UINT64_MAX means "to the end" (the file is stat'ed now). Throws
+  // Error "<path>: <input_file_problem>" unless it is a regular, readable file.
   void append_file(const std::filesystem::path& path, std::uint64_t offset = 0,
                    std::uint64_t size = UINT64_MAX);
   void append(const ByteSource& other);
@@ -42,10 +54,13 @@ class ByteSource {
   // `progress(ctx, bytes_done)` is called as bytes go out.
   void write_to(int fd, const std::string& what, ProgressFn progress = nullptr,
                 void* progress_ctx = nullptr) const;
-  // Calls fn with the bytes in order, in chunks of at most `chunk` bytes (files are mapped
-  // piece by piece, never read whole).
+  // Calls fn with the bytes in order, in chunks of at most `chunk` bytes (files are read with
+  // pread into one buffer of `chunk` bytes, never mapped, never read whole). Throws, naming the
+  // file, if a file shrank or changed size; fn may have seen some bytes by then.
   void for_each_chunk(const std::function<void(ByteView)>& fn,
                       std::size_t chunk = std::size_t{8} << 20) const;
+  // The first min(n, size()) bytes (file pieces are read with pread, not mapped).
+  std::vector<std::uint8_t> head(std::size_t n) const;
   // Reads everything into memory (for tests and small sources).
   std::vector<std::uint8_t> read_all() const;
 
@@ -55,7 +70,10 @@ class ByteSource {
     std::filesystem::path file;                              // else a file range
     std::uint64_t offset = 0;
     std::uint64_t size = 0;
+    std::uint64_t file_size = 0;  // the whole file's size when appended
   };
+  static int open_piece(const Piece& p);
+  static void check_piece_size(int fd, const Piece& p, const char* when);
   std::vector<Piece> pieces_;
   std::uint64_t size_ = 0;
   std::vector<std::filesystem::path> files_;

@@ -87,12 +87,26 @@ class AtomicFile {
   bool streaming_ = false;
 };
 
-// Removes the temporary files of every AtomicFile not yet committed or destroyed. Async-signal-
-// safe (unlink only): a program's SIGINT/SIGTERM handler calls it before dying, so an interrupted
-// write leaves neither the target changed nor a temporary file beside it.
+// Removes the temporary files of every AtomicFile not yet committed or destroyed, and every live
+// TempDir with everything in it. Async-signal-safe (open/getdents64/unlinkat/close only, no
+// allocation): a program's SIGINT/SIGTERM handler calls it before dying, after the tools writing
+// into those directories are dead, so an interrupted write leaves neither the target changed nor
+// a temporary beside it or under $TMPDIR.
 void remove_pending_temp_files() noexcept;
 
-// A new, private directory, removed with everything in it when the object dies.
+// Temporaries and their owners. A run that is killed (SIGKILL, a power cut) cannot clean up, so
+// every temporary mblob names carries a lock that says whether its owner still lives: the owner
+// holds flock(LOCK_EX) on the temporary file, or on the temporary directory itself, for as long
+// as it exists (the kernel drops the lock when the owner dies, whatever its PID becomes later).
+// Creating a temporary beside a target, or an export workspace under $TMPDIR, first removes the
+// stale ones of that name, ".<target name>.mblob-tmp-XXXXXX" or "<prefix>-XXXXXX". This function
+// does it: in `dir`, the entries named `prefix` plus six characters that are regular files or
+// directories (never symlinks) owned by this user and whose lock can be taken at once. A live
+// run's temporaries are never touched. Where the file system has no locks, nothing is removed.
+void remove_stale_temporaries(const std::filesystem::path& dir, const std::string& prefix);
+
+// A new, private directory, removed with everything in it when the object dies. It is locked
+// (see above) and registered for remove_pending_temp_files() while it lives.
 class TempDir {
  public:
   // Beside `target`, on the same file system (so a rename from it onto `target` is atomic):
@@ -103,18 +117,21 @@ class TempDir {
   // Inside the existing directory `dir`: "<dir>/<prefix>-XXXXXX".
   static TempDir in(const std::filesystem::path& dir, const std::string& prefix);
 
-  TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  TempDir(TempDir&& other) noexcept;
   TempDir& operator=(TempDir&&) = delete;
   TempDir(const TempDir&) = delete;
   ~TempDir();
 
   const std::filesystem::path& path() const { return path_; }
   // Keeps the directory and its contents on disk (for a user who asked to see them).
-  void keep() { path_.clear(); }
+  void keep();
 
  private:
-  explicit TempDir(std::filesystem::path p) : path_(std::move(p)) {}
+  // Takes over a directory just made and locked: registers it.
+  TempDir(std::filesystem::path p, int lock_fd);
   std::filesystem::path path_;
+  int lock_fd_ = -1;  // the directory, flock(LOCK_EX)ed while it lives
+  int slot_ = -1;     // registration for remove_pending_temp_files()
 };
 
 // Writes `data` to `path` atomically.

@@ -10,8 +10,18 @@ namespace mblob {
 // "a, b, c" (items joined by `sep`).
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ");
 
-// `s` with control characters and non-ASCII bytes shown as \xNN, so a name read from an
-// untrusted file or typed by a user prints as one line in an error message.
+// `s` made safe to print on a terminal, as one line: every byte of a control character (C0, DEL,
+// C1, zero-width and bidirectional formatting, line/paragraph separators) and every byte that is
+// not part of well-formed UTF-8 is shown as \xNN; other text, including non-ASCII letters,
+// passes through. Used for every name, kind or path read from an untrusted file or typed by a
+// user before it goes into a message or a report.
 std::string printable(std::string_view s);
+
+// True when `s` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+// above U+10FFFF).
+bool is_utf8(std::string_view s);
+
+// Lower-case hex of every byte of `s` ("1b5d" for "\x1b]").
+std::string hex(std::string_view s);
 
 }  // namespace mblob

@@ -33,7 +33,9 @@ struct ExportOptions {
 };
 
 struct ExportPhase {
-  std::string name;  // "serialize", "pack", "compile", "link"
+  // "serialize", "pack", "compile", "link", "verify" (ELF and ar outputs: the output defines
+  // the blob symbol with the serialized size and bytes; checked before it replaces the output)
+  std::string name;
   std::chrono::nanoseconds elapsed{0};
 };
 

@@ -47,9 +47,15 @@ struct FlatTree {
 // explicit stack that indexes non-host modules in pop order, reserves one index for all host
 // modules (merged into "_lib"), then indexes what the host modules import. Child lists are
 // sorted and deduplicated. Where TVM's order would put a child before its parent in an acyclic
-// graph (TVM refuses to export then), mblob renumbers topologically instead. Throws Error when an
-// import index is out of range, or on a real cycle (in the input, or one that merging the host
-// modules into one "_lib" creates).
+// graph (TVM refuses to export then), mblob renumbers topologically instead (Kahn's algorithm,
+// the smallest ready depth-first index first; O(n log n)). Throws Error when an import index is
+// out of range, when a module is not reachable from the root through imports (TVM's serializer
+// would never see it, so it would be silently left out of the blob), or on a real cycle (in the
+// input, or one that merging the host modules into one "_lib" creates).
 FlatTree flatten(const ModuleTree& tree);
+
+// The modules that no chain of imports from the root (nodes[0]) reaches, in index order; flatten
+// refuses a tree that has any. Out-of-range imports are ignored here.
+std::vector<std::size_t> unimported_modules(const ModuleTree& tree);
 
 }  // namespace mblob

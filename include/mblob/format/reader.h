@@ -48,14 +48,23 @@ struct ParsedBlob {
 using LegacyPayloadFn = std::function<ByteView(std::string_view kind, Reader& stream)>;
 
 // mblob's own convention for payloads in the legacy layout: one length-prefixed `bytes` field,
-// so that any reader can walk past them. This is the default LegacyPayloadFn.
+// so that any reader can walk past them.
 ByteView read_self_delimited_payload(std::string_view kind, Reader& stream);
+
+// The default LegacyPayloadFn: a payload is either the module's own TVM stream, walked by the
+// kind's walker (mblob/format/legacy_kinds.h; the view is the whole stream), or mblob's
+// length-prefixed field (the view is the inner bytes). When both readings fit, the one followed
+// by the end of the body or by something shaped like a module kind wins; a tie goes to the
+// walker. A kind with no walker and no length prefix that fits is an error naming the kind and
+// listing the kinds mblob can walk.
+ByteView read_legacy_payload(std::string_view kind, Reader& stream);
 
 // Parses `symbol` (the blob symbol's bytes: u64 LE nbytes, then the body). `symbol` may extend
 // past the blob (when only an upper bound of the symbol's size is known); bytes after the body
-// are ignored. `where` names the source in error messages.
+// are ignored. `where` names the source in error messages. An error inside a legacy entry also
+// lists the modules read before it.
 ParsedBlob parse_blob(ByteView symbol, Format format, const std::string& where,
-                      const LegacyPayloadFn& legacy_payload = read_self_delimited_payload);
+                      const LegacyPayloadFn& legacy_payload = read_legacy_payload);
 
 // Validates a CSR import tree for `n` modules: row_ptr has n+1 entries, starts at 0, never
 // decreases and ends at child_indices.size(); every child index is < n and greater than its

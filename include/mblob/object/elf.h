@@ -142,6 +142,32 @@
 #undef ET_REL
 #pragma push_macro("EV_CURRENT")
 #undef EV_CURRENT
+#pragma push_macro("PF_R")
+#undef PF_R
+#pragma push_macro("PF_W")
+#undef PF_W
+#pragma push_macro("PF_X")
+#undef PF_X
+#pragma push_macro("PN_XNUM")
+#undef PN_XNUM
+#pragma push_macro("PT_DYNAMIC")
+#undef PT_DYNAMIC
+#pragma push_macro("PT_GNU_RELRO")
+#undef PT_GNU_RELRO
+#pragma push_macro("PT_GNU_STACK")
+#undef PT_GNU_STACK
+#pragma push_macro("PT_INTERP")
+#undef PT_INTERP
+#pragma push_macro("PT_LOAD")
+#undef PT_LOAD
+#pragma push_macro("PT_NOTE")
+#undef PT_NOTE
+#pragma push_macro("PT_NULL")
+#undef PT_NULL
+#pragma push_macro("PT_PHDR")
+#undef PT_PHDR
+#pragma push_macro("PT_TLS")
+#undef PT_TLS
 #pragma push_macro("SHF_ALLOC")
 #undef SHF_ALLOC
 #pragma push_macro("SHF_EXECINSTR")
@@ -313,6 +339,16 @@ inline constexpr std::uint32_t EF_HEXAGON_MACH_V68 = 0x68;
 inline constexpr std::uint32_t EF_HEXAGON_MACH_V69 = 0x69;
 inline constexpr std::uint32_t EF_HEXAGON_MACH_V73 = 0x73;
 
+// ---- Program headers: p_type, p_flags, and e_phnum's escape value
+inline constexpr std::uint32_t PT_NULL = 0, PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3, PT_NOTE = 4,
+                               PT_PHDR = 6, PT_TLS = 7;
+inline constexpr std::uint32_t PT_GNU_STACK = 0x6474e551;
+// After relocation the dynamic linker makes this range read-only, whatever its PT_LOAD says.
+inline constexpr std::uint32_t PT_GNU_RELRO = 0x6474e552;
+inline constexpr std::uint32_t PF_X = 0x1, PF_W = 0x2, PF_R = 0x4;
+// e_phnum == PN_XNUM: the real count is in section header 0's sh_info.
+inline constexpr std::uint16_t PN_XNUM = 0xffff;
+
 // ---- Special section indices
 inline constexpr std::uint16_t SHN_UNDEF = 0;
 inline constexpr std::uint16_t SHN_LORESERVE = 0xff00;
@@ -404,9 +440,37 @@ struct Elf64Sym {
 template <typename E>
 using ElfSym = std::conditional_t<E::is_64, Elf64Sym<E>, Elf32Sym<E>>;
 
+// Elf32_Phdr and Elf64_Phdr order their fields differently (ELF64 moves p_flags up, after
+// p_type), so they are two structs.
+template <typename E>
+struct Elf32Phdr {
+  U32<E> p_type;
+  U32<E> p_offset;
+  U32<E> p_vaddr;
+  U32<E> p_paddr;
+  U32<E> p_filesz;
+  U32<E> p_memsz;
+  U32<E> p_flags;
+  U32<E> p_align;
+};
+template <typename E>
+struct Elf64Phdr {
+  U32<E> p_type;
+  U32<E> p_flags;
+  U64<E> p_offset;
+  U64<E> p_vaddr;
+  U64<E> p_paddr;
+  U64<E> p_filesz;
+  U64<E> p_memsz;
+  U64<E> p_align;
+};
+template <typename E>
+using ElfPhdr = std::conditional_t<E::is_64, Elf64Phdr<E>, Elf32Phdr<E>>;
+
 static_assert(sizeof(ElfEhdr<Elf32LE>) == 52 && sizeof(ElfEhdr<Elf64BE>) == 64);
 static_assert(sizeof(ElfShdr<Elf32BE>) == 40 && sizeof(ElfShdr<Elf64LE>) == 64);
 static_assert(sizeof(ElfSym<Elf32LE>) == 16 && sizeof(ElfSym<Elf64BE>) == 24);
+static_assert(sizeof(ElfPhdr<Elf32BE>) == 32 && sizeof(ElfPhdr<Elf64LE>) == 56);
 static_assert(alignof(ElfEhdr<Elf64LE>) == 1 && alignof(ElfSym<Elf64LE>) == 1);
 static_assert(std::is_trivially_copyable_v<ElfShdr<Elf64LE>>);
 
@@ -474,6 +538,19 @@ static_assert(std::is_trivially_copyable_v<ElfShdr<Elf64LE>>);
 #pragma pop_macro("ET_NONE")
 #pragma pop_macro("ET_REL")
 #pragma pop_macro("EV_CURRENT")
+#pragma pop_macro("PF_R")
+#pragma pop_macro("PF_W")
+#pragma pop_macro("PF_X")
+#pragma pop_macro("PN_XNUM")
+#pragma pop_macro("PT_DYNAMIC")
+#pragma pop_macro("PT_GNU_RELRO")
+#pragma pop_macro("PT_GNU_STACK")
+#pragma pop_macro("PT_INTERP")
+#pragma pop_macro("PT_LOAD")
+#pragma pop_macro("PT_NOTE")
+#pragma pop_macro("PT_NULL")
+#pragma pop_macro("PT_PHDR")
+#pragma pop_macro("PT_TLS")
 #pragma pop_macro("SHF_ALLOC")
 #pragma pop_macro("SHF_EXECINSTR")
 #pragma pop_macro("SHF_MERGE")

@@ -8,10 +8,12 @@
 //   data_offset         payload: the data section's bytes, copied file-to-file
 //                       (data_offset = header size rounded up to min(align, 4096); payloads
 //                       of 1 MiB or more start at 64 KiB, where in-kernel copies run fastest)
-//   after the payload   .symtab  null symbol, <symbol> [, <symbol>_size]
+//   after the payload   [size section: the payload's length, 8 bytes, 8-aligned]
+//                       .symtab  null symbol, <symbol> [, <symbol>_end, <symbol>_size]
 //                       .strtab, .shstrtab
 //                       section headers: [0] null, [1] data (.rodata / .lrodata / --section),
 //                       [2] .note.GNU-stack, [3] .symtab, [4] .strtab, [5] .shstrtab
+//                       [, [6] .rodata.<symbol>_size]
 //
 // The output is written through AtomicFile (temp file + rename) and is deterministic: no
 // timestamps, no paths, no padding with uninitialized bytes.
@@ -44,7 +46,10 @@ struct ObjectSpec {
   // default threshold is TVM's LLVM packer's: more than 1 GiB.
   bool large = false;
   std::uint64_t large_threshold = std::uint64_t{1} << 30;
-  bool size_symbol = false;                // also define <symbol>_size = size (SHN_ABS)
+  // Also define <symbol>_end (the end of the data) and <symbol>_size (a const uint64_t object
+  // holding the length, in its own read-only section); both relocatable, so PIE code can use
+  // them. C: extern const unsigned char NAME[], NAME_end[]; extern const uint64_t NAME_size;
+  bool size_symbol = false;
   std::optional<std::uint32_t> elf_flags;  // overrides the target's e_flags
 };
 

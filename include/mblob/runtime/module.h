@@ -55,8 +55,9 @@ struct LoadContext {
 };
 
 struct Loader {
-  // Builds a module from its payload bytes (ffi layout; and legacy payloads that mblob wrote,
-  // which are one length-prefixed field).
+  // Builds a module from its payload bytes (ffi layout; in the legacy layout, the inner bytes
+  // of a payload mblob length-prefixed, or the whole stream of a kind mblob can walk: see
+  // mblob/format/legacy_kinds.h).
   std::function<ModulePtr(const LoadContext&)> from_bytes;
   // Optional, legacy layout only: consumes the module's own bytes from `stream` (bounded by the
   // end of the blob), as TVM's loadbinary_<kind> functions do. `context.payload` is everything
@@ -77,6 +78,9 @@ struct LoadOptions {
   std::string prefix;
   // Unknown kinds become opaque modules (load_opaque) instead of an error.
   bool opaque_unknown_kinds = false;
+  // Receives warnings (one line each, naming the library), e.g. a context pointer symbol that
+  // is not a writable pointer and is left alone. Empty: "mblob: warning: ..." on stderr.
+  std::function<void(const std::string&)> warn;
 };
 
 // A loaded tree, with the facts `mblob load` prints.

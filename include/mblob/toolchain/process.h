@@ -9,12 +9,29 @@
 // * stdin is /dev/null; stdout and stderr are captured through two pipes drained by poll(), so
 //   a tool writing MiBs to both never deadlocks against us.
 // * The child gets its own process group, so a timeout or an exception can kill the tool *and*
-//   what it started (gcc -> cc1 -> as) with one kill(-pgid). Because a group that is not the
-//   terminal's foreground group does not receive Ctrl-C, run_process() installs handlers for
-//   SIGINT, SIGTERM, SIGHUP and SIGQUIT (only where the disposition is still SIG_DFL) that
-//   forward the signal to every running child group, then re-raise it with the default action.
-//   A program with its own handlers can call kill_running_processes() from them.
-//   SIGKILL of this process cannot be forwarded; children then run to their end on their own.
+//   what it started (gcc -> collect2 -> ld, gcc -> cc1 -> as) with one kill(-pgid).
+//
+// Signals (one place decides: install_interrupt_handlers(), which the CLI calls first thing and
+// run_process() calls too). A group that is not the terminal's foreground group does not receive
+// Ctrl-C, so for SIGINT, SIGTERM, SIGHUP and SIGQUIT a handler forwards the signal to every
+// running child group, waits for the groups to end (SIGKILL after 2 s), removes the pending
+// temporaries of core/file.h (files and directories, so an export leaves neither its staging
+// directory nor its workspace), then re-raises the signal with the default action. It is
+// installed only where the disposition is still SIG_DFL when first asked: a program's own
+// handler is kept (it can call stop_running_processes() and remove_pending_temp_files()), and a
+// signal ignored at start stays ignored, in mblob and in the tools it runs (nohup, a shell's
+// background job).
+//
+// SIGKILL of this process cannot be caught, and PR_SET_PDEATHSIG would reach only the direct
+// child (gcc), not collect2 or ld. So every tool gets a watchdog: a forked copy of this process
+// that closes every descriptor but the read end of a pipe whose write end only we hold, ignores
+// the terminal's signals, and blocks in read(). When the tool ends normally we write one byte
+// (before reaping the tool, so its group id cannot be reused yet) and the watchdog exits; when
+// we die, the kernel closes the pipe, read() returns end of file, and the watchdog kills the
+// whole group with SIGKILL. The tools are dead within milliseconds of us. What is not covered: a
+// tool that leaves its group (setsid), and a SIGKILL in the few instructions between the spawn
+// and the watchdog's fork. The temporaries of the killed run stay until the next run to the
+// same output removes them (see remove_stale_temporaries in core/file.h).
 #pragma once
 
 #include <chrono>
@@ -96,5 +113,14 @@ std::string shell_join(const std::vector<std::string>& argv);
 // Sends `sig` to the process group of every child run_process() is currently waiting for.
 // Async-signal-safe: for use in a program's own signal handlers.
 void kill_running_processes(int sig) noexcept;
+
+// Sends `sig` to every running child group, waits up to 2 s for them to end, SIGKILLs what is
+// left and waits up to 1 s more, reaping the tools. Async-signal-safe; for a handler that must
+// know the tools are gone before it removes the directories they write into.
+void stop_running_processes(int sig) noexcept;
+
+// Installs the interrupt handlers described at the top of this file, once per process; later
+// calls do nothing. Records which of the signals were ignored, for the tools' dispositions.
+void install_interrupt_handlers();
 
 }  // namespace mblob

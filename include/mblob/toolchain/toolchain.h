@@ -18,6 +18,9 @@
 // Every path on a tool's command line goes through tool_path, so no file name is read as an
 // option.
 //
+// A caller can check the new file before it replaces the output (OutputCheck): a check that
+// throws leaves the previous output, or none, like a failing tool.
+//
 // Every operation returns a ToolStep (command line and wall time) for an export summary.
 #pragma once
 
@@ -85,6 +88,10 @@ struct ToolStep {
   std::string command_line() const { return shell_join(argv); }
 };
 
+// Called with the staged file (the tool's output, not yet renamed onto the output); throws to
+// refuse it.
+using OutputCheck = std::function<void(const std::filesystem::path& staged)>;
+
 class Toolchain {
  public:
   // Throws Error when an override does not fit the preset (unknown linker, a linker the target
@@ -117,14 +124,15 @@ class Toolchain {
   // Links objects (and archives) into a shared library (.so/.dll/.dylib by target).
   ToolStep link_shared(const std::vector<std::filesystem::path>& objects,
                        const std::filesystem::path& out,
-                       const std::vector<std::string>& extra_flags = {}) const;
+                       const std::vector<std::string>& extra_flags = {},
+                       const OutputCheck& check = {}) const;
   // Links a program (for tests and examples; not every preset can, see can_link_executable).
   ToolStep link_executable(const std::vector<std::filesystem::path>& objects,
                            const std::filesystem::path& out,
                            const std::vector<std::string>& extra_flags = {}) const;
   // Creates a static archive (deterministic: zero timestamps and owners), replacing `out`.
   ToolStep archive(const std::vector<std::filesystem::path>& objects,
-                   const std::filesystem::path& out) const;
+                   const std::filesystem::path& out, const OutputCheck& check = {}) const;
 
   // The command lines the operations above run, with `out` as the output path (no file is
   // touched). Exposed for --dry-run style output and tests.
@@ -149,7 +157,7 @@ class Toolchain {
       std::string action, const std::filesystem::path& out,
       const std::vector<std::filesystem::path>& inputs,
       const std::function<std::vector<std::string>(const std::filesystem::path&)>& build,
-      const std::string& purpose) const;
+      const std::string& purpose, const OutputCheck& check = {}) const;
 
   ToolchainPreset preset_;
   ToolchainOverrides overrides_;
