@@ -278,7 +278,7 @@ TEST(ToolchainPresets, LinkerOverrideMustBeKnownAndFitTheTarget) {
     Toolchain::named("host-gcc", {.linker = "ld64"});
     FAIL();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "unknown linker 'ld64'; choose bfd, gold, lld or mold");
+    EXPECT_STREQ(e.what(), "unknown linker 'ld64' (choose bfd, gold, lld or mold)");
   }
   try {
     Toolchain::named("hexagon", {.linker = "bfd"});
