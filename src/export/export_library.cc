@@ -129,10 +129,18 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   report.packer = packer_name;
   Workspace ws(options.workspace);
 
+  auto phase_started = [&](const std::string& name) {
+    if (options.on_phase_start) options.on_phase_start(name);
+  };
+  auto phase_ended = [&](const ExportPhase& p) {
+    if (options.on_phase_end) options.on_phase_end(p);
+  };
   auto phase = [&](const std::string& name, auto&& fn) {
+    phase_started(name);
     auto t0 = Clock::now();
     fn();
     report.phases.push_back({name, Clock::now() - t0});
+    phase_ended(report.phases.back());
   };
 
   ByteSource blob;
@@ -204,15 +212,22 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   // The verify phase runs inside the link (on the staged file, before it replaces `out`), so a
   // failed check leaves the previous output; its time is taken out of the link phase's.
   std::chrono::nanoseconds verify_time{0};
+  Clock::time_point link_start;
+  bool verified = false;
   OutputCheck verify;
   if (target.container == Container::elf) {
     verify = [&](const fs::path& staged) {
       auto t0 = Clock::now();
+      verified = true;
+      phase_ended({"link", t0 - link_start});
+      phase_started("verify");
       verify_output(staged, out, report.symbol, blob, packer_name);
       verify_time = Clock::now() - t0;
+      phase_ended({"verify", verify_time});
     };
   }
-  phase("link", [&] {
+  auto link = [&] {
+    link_start = Clock::now();
     // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
     // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
     std::vector<std::string> flags;
@@ -220,10 +235,15 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     report.tool_steps.push_back(options.system_lib
                                     ? toolchain.archive(link_inputs, out, verify)
                                     : toolchain.link_shared(link_inputs, out, flags, verify));
-  });
+  };
   if (verify) {
-    report.phases.back().elapsed -= verify_time;
+    phase_started("link");
+    link();
+    report.phases.push_back({"link", Clock::now() - link_start - verify_time});
+    if (!verified) phase_ended(report.phases.back());
     report.phases.push_back({"verify", verify_time});
+  } else {
+    phase("link", link);
   }
   std::error_code ec;
   report.output_bytes = fs::file_size(out, ec);
