@@ -142,9 +142,9 @@ TEST(Export, SummaryLineNamesSizesPackerAndPhases) {
   Model m;
   auto r =
       test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
-  EXPECT_NE(r.err.find("packer native"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("pack "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("link "), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("packer native"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pack "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("link "), std::string::npos) << r.out;
 }
 
 TEST(Export, CallbackPackerReceivesTheHookArguments) {
@@ -408,7 +408,7 @@ TEST(Export, SummaryNamesTheVerifyPhase) {
   Model m;
   auto r =
       test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
-  EXPECT_NE(r.err.find(", verify "), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find(", verify "), std::string::npos) << r.out;
 }
 
 struct BadManifest {
