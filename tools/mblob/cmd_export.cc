@@ -37,12 +37,13 @@ struct ExportArgs {
 double seconds(std::chrono::nanoseconds ns) { return std::chrono::duration<double>(ns).count(); }
 
 // One status line per phase on stderr: redrawn in place on a terminal (unless --quiet); when
-// stderr is not a terminal, one line per finished phase with --verbose only.
+// stderr is not a terminal, one line per finished phase with --verbose only. With --verbose on a
+// terminal the start line ends with a newline, so the tool command lines go below it.
 void show_phases(const ExportArgs& a, ExportOptions& o) {
   if (a.quiet) return;
   if (stderr_is_terminal()) {
-    o.on_phase_start = [](const std::string& name) {
-      fmt::print(stderr, "\r\x1b[Kmblob: export: {} ...", name);
+    o.on_phase_start = [verbose = a.verbose](const std::string& name) {
+      fmt::print(stderr, "\r\x1b[Kmblob: export: {} ...{}", name, verbose ? "\n" : "");
       std::fflush(stderr);
     };
     o.on_phase_end = [](const ExportPhase& p) {
