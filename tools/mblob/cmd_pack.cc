@@ -83,7 +83,15 @@ int run_pack(const PackArgs& a) {
   if (a.elf_flags) {
     spec.elf_flags = static_cast<std::uint32_t>(parse_flags("--elf-flags", *a.elf_flags, 32));
   }
-  validate(spec);  // before touching the input or the output
+  // Before touching the input or the output. Every field of the spec comes from an option, so
+  // a spec the writer refuses (alignment, section, symbol, --large) is a usage error.
+  try {
+    validate(spec);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
 
   WriteOptions options;
   options.progress = !a.quiet;
