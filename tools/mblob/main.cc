@@ -56,8 +56,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "mblob 0.1.0");
   app.failure_message(failure_message);
   app.footer(
-      "Run `mblob COMMAND --help` for a command's options.\n"
-      "Exit status: 0 success, 1 error (one line on stderr), 2 usage error.");
+      "Run `mblob COMMAND --help` for a command's options; --target, -q/--quiet, --json and\n"
+      "-v/--verbose mean the same in every command that takes them.\n"
+      "Results and summaries go to stdout; progress, warnings (mblob: warning: ...) and errors\n"
+      "(mblob: error: ...) to stderr.\n"
+      "Exit status: 0 success, 1 error (one line on stderr), 2 usage error (a bad option or\n"
+      "value, or an unknown command, target, packer or linker).");
 
   // Past a file-size limit (ulimit -f) the kernel sends SIGXFSZ, whose default action kills the
   // process without a word; ignored, the write fails with EFBIG and the command reports it (and
@@ -86,7 +90,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (!selected) {
-      fmt::print(stderr, "mblob: no command given\n");
+      fmt::print(stderr, "mblob: error: no command given\nRun with --help for more information.\n");
       return kExitUsage;
     }
     return selected();
