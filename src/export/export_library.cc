@@ -114,7 +114,7 @@ std::string ExportReport::summary() const {
 ExportReport export_library(const ModuleTree& tree, const fs::path& out,
                             const ExportOptions& options) {
   if (!options.prefix.empty() && !options.system_lib) {
-    throw Error(
+    throw UsageError(
         "a symbol prefix is only used by system-lib builds: add --system-lib (TVM "
         "refuses a prefix without it too)");
   }
