@@ -192,6 +192,26 @@ TEST(Export, CallbackReturningAMissingFileFailsAndWritesNothing) {
   EXPECT_TRUE(leftovers(m.dir.path()).empty());
 }
 
+TEST(Export, EveryPhaseIsReportedAsItStartsAndEnds) {
+  Model m;
+  Manifest man = read_manifest(m.manifest);
+  ExportOptions o;
+  o.quiet = true;
+  std::vector<std::string> events;
+  o.on_phase_start = [&](const std::string& name) { events.push_back("start " + name); };
+  o.on_phase_end = [&](const ExportPhase& p) {
+    events.push_back("end " + p.name);
+    EXPECT_GE(p.elapsed.count(), 0) << p.name;
+  };
+  ExportReport r = export_library(man.tree, m.dir / "out.so", o);
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"start serialize", "end serialize", "start pack", "end pack",
+                                      "start compile", "end compile", "start link", "end link",
+                                      "start verify", "end verify"}));
+  ASSERT_EQ(r.phases.size(), 5u);
+  EXPECT_EQ(r.phases.back().name, "verify");
+}
+
 // A system-lib archive linked into a real program that reads its tree through system_lib().
 TEST(Export, SystemLibArchiveRegistersItsBlobInAProgram) {
   Model m;
