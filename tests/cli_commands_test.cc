@@ -175,6 +175,7 @@ TEST(Cli, ExportJsonSummary) {
   EXPECT_EQ(j["symbol"], "__tvm_ffi__library_bin");
   EXPECT_EQ(j["target"], "x86_64-linux-gnu");
   EXPECT_EQ(j["packer"], "native");
+  EXPECT_EQ(j["section"], ".rodata");  // where the linker put the blob symbol
   EXPECT_EQ(j["output_bytes"], fs::file_size(m.dir / "m.so"));
   // The blob size agrees with what the runtime reads back.
   auto loaded =

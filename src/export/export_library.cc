@@ -59,8 +59,9 @@ constexpr std::size_t kVerifyHeadBytes = 64;
 // when the file holds the blob's length after the symbol) and the bytes there start with the
 // blob's first bytes. It maps the file and reads the headers, the symbol tables and one page
 // of the blob: nothing is hashed.
-void verify_output(const fs::path& staged, const fs::path& out, const std::string& symbol,
-                   const ByteSource& blob, const std::string& packer) {
+// Returns the name of the section holding the symbol (of its first definition).
+std::string verify_output(const fs::path& staged, const fs::path& out, const std::string& symbol,
+                          const ByteSource& blob, const std::string& packer) {
   MappedFile file(staged);
   const std::string where = out.string();
   std::vector<SymbolLocation> found =
@@ -93,6 +94,7 @@ void verify_output(const fs::path& staged, const fs::path& out, const std::strin
           in, symbol, head.size(), packer));
     }
   }
+  return found.front().section;
 }
 
 std::string seconds(std::chrono::nanoseconds ns) {
@@ -221,7 +223,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
       verified = true;
       phase_ended({"link", t0 - link_start});
       phase_started("verify");
-      verify_output(staged, out, report.symbol, blob, packer_name);
+      report.section = verify_output(staged, out, report.symbol, blob, packer_name);
       verify_time = Clock::now() - t0;
       phase_ended({"verify", verify_time});
     };

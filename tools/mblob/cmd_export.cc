@@ -58,8 +58,7 @@ void show_phases(const ExportArgs& a, ExportOptions& o) {
 }
 
 // The summary on stdout: one line of text, or one JSON object with --json.
-void print_summary(const ExportArgs& a, const ExportReport& r, const std::string& target,
-                   const std::string& section) {
+void print_summary(const ExportArgs& a, const ExportReport& r, const std::string& target) {
   if (!a.json) {
     if (!a.quiet) fmt::print("{}\n", r.summary());
     return;
@@ -69,7 +68,7 @@ void print_summary(const ExportArgs& a, const ExportReport& r, const std::string
   j["symbol"] = r.symbol;
   j["target"] = target;
   j["section"] =
-      section.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(section);
+      r.section.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.section);
   j["packer"] = r.packer;
   j["modules"] = r.modules;
   j["blob_bytes"] = r.blob_bytes;
@@ -119,7 +118,7 @@ int run_export(const ExportArgs& a) {
   o.quiet = a.quiet;
   show_phases(a, o);
   ExportReport r = export_library(m.tree, a.output, o);
-  print_summary(a, r, std::string(target.triple), o.pack.section);
+  print_summary(a, r, std::string(target.triple));
   return kExitOk;
 }
 
@@ -197,7 +196,8 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   add_quiet_flag(sub, a->quiet);
   add_verbose_flag(sub, a->verbose);
   add_json_flag(sub, a->json,
-                "{output, symbol, target, section (null: the packer's default), packer, modules, "
+                "{output, symbol, target, section (of the blob symbol in the output; null when not "
+                "verified: COFF), packer, modules, "
                 "blob_bytes, output_bytes, phases: [{name, seconds}], tool_steps: [{action, "
                 "command, output, seconds}]} (also with --quiet).");
   sub->callback([a, &selected] { selected = [a] { return run_export(*a); }; });

@@ -45,6 +45,8 @@ struct ExportReport {
   std::filesystem::path output;
   std::string packer;
   std::string symbol;
+  std::string
+      section;  // the blob symbol's section in the output, as verify found it ("": unchecked)
   std::uint64_t blob_bytes = 0;
   std::uint64_t output_bytes = 0;
   std::size_t modules = 0;  // blob entries
