@@ -260,8 +260,8 @@ const ToolchainPreset& preset_for_triple(std::string_view triple) {
       if (alias != "host") known.emplace_back(alias);
     }
   }
-  throw Error("no toolchain preset for target '" + std::string(triple) +
-              "'; supported: " + join(known, ", ") + " (or pass --cc and --linker)");
+  throw UsageError("no toolchain preset for target '" + printable(triple) +
+                   "'; supported: " + join(known, ", ") + " (or pass --cc and --linker)");
 }
 
 // ---- Toolchain -------------------------------------------------------------------------------
