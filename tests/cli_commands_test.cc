@@ -3,6 +3,9 @@
 // and summaries go to stdout (progress, warnings and errors to stderr, in one prefix style),
 // --json gives one object, -v shows every tool command, sizes take units everywhere.
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -250,6 +253,49 @@ TEST(Cli, VerboseShowsEveryToolCommand) {
   // Without -v: no command lines.
   auto quiet = test::run_ok(m.export_args("n.so"));
   EXPECT_EQ(quiet.err.find("mblob: run"), std::string::npos) << quiet.err;
+}
+
+// Runs argv with stdout and stderr on a new pseudo-terminal; returns what the terminal got and
+// the exit code.
+std::pair<std::string, int> run_on_terminal(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) return {"forkpty failed", -1};
+  if (pid == 0) {
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has closed its side
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+TEST(Cli, ExportShowsAStatusLinePerPhaseOnATerminal) {
+  Model m;
+  auto [tty, rc] = run_on_terminal(m.export_args("t.so"));
+  ASSERT_EQ(rc, 0) << tty;
+  for (const char* phase : {"serialize", "pack", "compile", "link", "verify"}) {
+    EXPECT_NE(tty.find(std::string("\r\x1b[Kmblob: export: ") + phase + " ..."), std::string::npos)
+        << phase << ": " << tty;
+    EXPECT_NE(tty.find(std::string("mblob: export: ") + phase + " done in "), std::string::npos)
+        << phase << ": " << tty;
+  }
+  EXPECT_NE(tty.find("exported "), std::string::npos) << tty;
+  // --quiet: nothing at all, on a terminal too.
+  auto [quiet, qrc] = run_on_terminal(with(m.export_args("q.so"), {"-q"}));
+  EXPECT_EQ(qrc, 0);
+  EXPECT_EQ(quiet, "");
 }
 
 TEST(Cli, AlignAcceptsUnitsEverywhere) {
