@@ -74,8 +74,9 @@ constexpr std::size_t kVerifyHeadBytes = 64;
 // when the file holds the blob's length after the symbol) and the bytes there start with the
 // blob's first bytes. It maps the file and reads the headers, the symbol tables and one page
 // of the blob: nothing is hashed.
-void verify_output(const fs::path& staged, const fs::path& out, const std::string& symbol,
-                   const ByteSource& blob, const std::string& packer) {
+// Returns the name of the section holding the symbol (of its first definition).
+std::string verify_output(const fs::path& staged, const fs::path& out, const std::string& symbol,
+                          const ByteSource& blob, const std::string& packer) {
   MappedFile file(staged);
   const std::string where = out.string();
   std::vector<SymbolLocation> found =
@@ -108,6 +109,7 @@ void verify_output(const fs::path& staged, const fs::path& out, const std::strin
           in, symbol, head.size(), packer));
     }
   }
+  return found.front().section;
 }
 
 std::string seconds(std::chrono::nanoseconds ns) {
@@ -130,7 +132,7 @@ std::string ExportReport::summary() const {
 ExportReport export_library(const ModuleTree& tree, const fs::path& out,
                             const ExportOptions& options) {
   if (!options.prefix.empty() && !options.system_lib) {
-    throw Error(
+    throw UsageError(
         "a symbol prefix is only used by system-lib builds: add --system-lib (TVM "
         "refuses a prefix without it too)");
   }
@@ -147,10 +149,18 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   Workspace ws(options.workspace);
   if (!options.workspace.empty()) report.workspace = ws.path();
 
+  auto phase_started = [&](const std::string& name) {
+    if (options.on_phase_start) options.on_phase_start(name);
+  };
+  auto phase_ended = [&](const ExportPhase& p) {
+    if (options.on_phase_end) options.on_phase_end(p);
+  };
   auto phase = [&](const std::string& name, auto&& fn) {
+    phase_started(name);
     auto t0 = Clock::now();
     fn();
     report.phases.push_back({name, Clock::now() - t0});
+    phase_ended(report.phases.back());
   };
 
   ByteSource blob;
@@ -222,15 +232,22 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   // The verify phase runs inside the link (on the staged file, before it replaces `out`), so a
   // failed check leaves the previous output; its time is taken out of the link phase's.
   std::chrono::nanoseconds verify_time{0};
+  Clock::time_point link_start;
+  bool verified = false;
   OutputCheck verify;
   if (target.container == Container::elf) {
     verify = [&](const fs::path& staged) {
       auto t0 = Clock::now();
-      verify_output(staged, out, report.symbol, blob, packer_name);
+      verified = true;
+      phase_ended({"link", t0 - link_start});
+      phase_started("verify");
+      report.section = verify_output(staged, out, report.symbol, blob, packer_name);
       verify_time = Clock::now() - t0;
+      phase_ended({"verify", verify_time});
     };
   }
-  phase("link", [&] {
+  auto link = [&] {
+    link_start = Clock::now();
     // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
     // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
     std::vector<std::string> flags;
@@ -238,10 +255,15 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     report.tool_steps.push_back(options.system_lib
                                     ? toolchain.archive(link_inputs, out, verify)
                                     : toolchain.link_shared(link_inputs, out, flags, verify));
-  });
+  };
   if (verify) {
-    report.phases.back().elapsed -= verify_time;
+    phase_started("link");
+    link();
+    report.phases.push_back({"link", Clock::now() - link_start - verify_time});
+    if (!verified) phase_ended(report.phases.back());
     report.phases.push_back({"verify", verify_time});
+  } else {
+    phase("link", link);
   }
   std::error_code ec;
   auto size = fs::file_size(out, ec);  // a device or FIFO has none

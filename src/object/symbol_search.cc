@@ -28,6 +28,7 @@ void search_elf(ByteView bytes, std::uint64_t base, const std::string& where,
     loc.member = member;
     loc.offset = offset;
     loc.size = sym.size;
+    if (sym.shndx < f.sections().size()) loc.section = f.sections()[sym.shndx].name;
     out.push_back(std::move(loc));
   });
 }

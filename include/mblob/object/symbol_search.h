@@ -26,6 +26,7 @@ struct SymbolLocation {
   std::string member;         // the archive member holding it; "" when not in an archive
   std::uint64_t offset = 0;   // file offset of the first byte (archive offsets included)
   std::uint64_t size = 0;     // the symbol's size (ELF st_size)
+  std::string section;        // the name of the section holding it ("" when it has none)
 };
 
 // Every defined symbol whose name `wanted` accepts, with its bytes located in `file`. A symbol
