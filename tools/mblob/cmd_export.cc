@@ -26,6 +26,7 @@ struct ExportArgs {
   std::string symbol;
   std::string align = "16";
   bool quiet = false;
+  bool no_digest = false;
 };
 
 int run_export(const ExportArgs& a) {
@@ -50,6 +51,7 @@ int run_export(const ExportArgs& a) {
   o.pack.objcopy = a.objcopy;
   o.pack.command = a.pack_command;
   o.quiet = a.quiet;
+  o.digest = !a.no_digest;
   ExportReport r = export_library(m.tree, a.output, o);
   if (!a.quiet) fmt::print(stderr, "{}\n", r.summary());
   return kExitOk;
@@ -63,10 +65,13 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->footer(
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
-      "host code and link everything with the target's toolchain. Before the output replaces\n"
-      "the previous file, export reads it back (ELF libraries and ar archives; not yet COFF/PE\n"
-      "DLLs) and checks that it defines the blob symbol with the serialized size and bytes: a\n"
-      "packer or --pack-command that defines no blob fails the export. The output is written\n"
+      "host code and link everything with the target's toolchain. For ELF targets it also\n"
+      "defines <prefix>__mblob_digest, the blob's XXH3-128 (16 bytes; --no-digest leaves it\n"
+      "out; `mblob verify` checks it). Before the output replaces the previous file, export\n"
+      "reads it back (ELF libraries and ar archives; not yet COFF/PE DLLs) and checks that it\n"
+      "defines the blob symbol with the serialized size and bytes, and the digest symbol with\n"
+      "the digest: a packer or --pack-command that defines no blob fails the export. The output is "
+      "written\n"
       "atomically: a failure leaves the previous file, or none.\n\n"
       "Manifest (JSON; paths relative to it; the first module is the root; kind \"host\" marks\n"
       "host code, merged into the \"_lib\" entry):\n"
@@ -129,6 +134,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
                   "Alignment of the blob symbol in bytes, a power of two: decimal (010 is ten), "
                   "with an optional K, M, G or T (KiB ... TiB) suffix")
       ->default_str("16");
+  sub->add_flag("--no-digest", a->no_digest,
+                "Do not define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob, checked by "
+                "mblob verify; written for ELF targets only, TVM ignores it)");
   sub->add_flag("-q,--quiet", a->quiet, "No progress and no summary line on stderr");
   sub->callback([a, &selected] { selected = [a] { return run_export(*a); }; });
 });

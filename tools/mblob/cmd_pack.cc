@@ -10,7 +10,9 @@
 #include "mblob/core/byte_source.h"
 #include "mblob/core/error.h"
 #include "mblob/core/progress.h"
+#include "mblob/core/text.h"
 #include "mblob/object/elf_writer.h"
+#include "mblob/object/symbol_search.h"
 #include "mblob/object/target.h"
 #include "options.h"
 
@@ -31,7 +33,28 @@ struct PackArgs {
   std::optional<std::string> elf_flags;
   bool quiet = false;
   bool list_targets = false;
+  bool digest = false;
 };
+
+// `--digest`: <prefix>__mblob_digest, in a second object beside OUTPUT ("x.o" -> "x.digest.o").
+// The symbol must be a blob symbol (any prefix, then a base name of format/layout.h), so that
+// inspect and verify pair the two by prefix.
+void write_pack_digest(const PackArgs& a, const ObjectSpec& spec) {
+  const BlobSymbolName* base = blob_symbol_base(a.symbol);
+  if (base == nullptr) {
+    throw Error("--digest: the symbol " + printable(a.symbol) +
+                " is not a blob symbol (<prefix>__tvm_ffi__library_bin, "
+                "<prefix>__tvm_ffi_library_bin or <prefix>__tvm_dev_mblob)");
+  }
+  std::string prefix = a.symbol.substr(0, a.symbol.size() - std::string_view(base->name).size());
+  std::filesystem::path out = a.output;
+  out.replace_extension(".digest.o");
+  Digest128 d = xxh3_128(ByteSource::from_file(a.input));
+  write_digest_object(prefix + symbols::kDigest, d, *spec.target, out);
+  if (!a.quiet) {
+    fmt::print("{}: {}{} (XXH3-128 {})\n", out.string(), prefix, symbols::kDigest, digest_hex(d));
+  }
+}
 
 void list_targets() {
   fmt::print("{:<28} {:<6} {:<6} {:>9} {:>10}  {}\n", "TARGET", "CLASS", "DATA", "e_machine",
@@ -75,6 +98,9 @@ int run_pack(const PackArgs& a) {
     spec.elf_flags = static_cast<std::uint32_t>(parse_flags("--elf-flags", *a.elf_flags, 32));
   }
   validate(spec);  // before touching the input or the output
+  if (a.digest && a.input == "-") {
+    throw Error("--digest needs a file INPUT (a stream cannot be read twice)");
+  }
 
   WriteOptions options;
   options.progress = !a.quiet;
@@ -98,6 +124,7 @@ int run_pack(const PackArgs& a) {
   } else {
     info = write_object(spec, ByteSource::from_file(a.input), a.output, options);
   }
+  if (a.digest) write_pack_digest(a, spec);
   if (!a.quiet) {
     fmt::print("{}: {} ({}, {} bytes) in {}{} for {}\n", a.output, spec.symbol,
                human_bytes(info.payload_size), info.payload_size, info.section,
@@ -158,6 +185,11 @@ void setup(CLI::App& app, Action& selected) {
   cmd->add_option("--elf-flags", args->elf_flags,
                   "Override the target's ELF e_flags: decimal, or hex with 0x (e.g. 0x2 for "
                   "powerpc64 ELFv2); must match the objects it is linked with.");
+  cmd->add_flag("--digest", args->digest,
+                "Also write OUTPUT with extension .digest.o (x.o -> x.digest.o): an object "
+                "defining <prefix>__mblob_digest, the 16-byte XXH3-128 of INPUT, which mblob "
+                "inspect/verify check. SYMBOL must be a blob symbol (<prefix>__tvm_ffi__library_bin"
+                " ...); INPUT must be a regular file.");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress bar and no summary line.");
   cmd->add_flag("--list-targets", args->list_targets, "Print the target table and exit.");
   cmd->footer(

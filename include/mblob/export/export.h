@@ -25,13 +25,17 @@ struct ExportOptions {
   ToolchainOverrides toolchain;
   std::filesystem::path workspace;  // "" = a temporary directory, removed afterwards
   bool quiet = false;               // no progress on stderr
+  // Also define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob; ELF targets only), in
+  // an object of its own written by the native writer, whatever the packer.
+  bool digest = true;
   // Receives warnings (e.g. empty ffi payloads). Default: stderr.
   std::function<void(const std::string&)> warn;
 };
 
 struct ExportPhase {
-  // "serialize", "pack", "compile", "link", "verify" (ELF and ar outputs: the output defines
-  // the blob symbol with the serialized size and bytes; checked before it replaces the output)
+  // "serialize", "digest" (XXH3-128 of the blob, ELF targets), "pack", "compile", "link",
+  // "verify" (ELF and ar outputs: the output defines the blob symbol with the serialized size
+  // and bytes, and the digest symbol with the digest; checked before it replaces the output)
   std::string name;
   std::chrono::nanoseconds elapsed{0};
 };

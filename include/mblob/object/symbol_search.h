@@ -26,6 +26,8 @@ struct SymbolLocation {
   std::string member;         // the archive member holding it; "" when not in an archive
   std::uint64_t offset = 0;   // file offset of the first byte (archive offsets included)
   std::uint64_t size = 0;     // the symbol's size (ELF st_size)
+  bool function = false;      // code (ELF STT_FUNC), such as export's registration function
+                              // mblob_register_<blob symbol>: never a blob
 };
 
 // Every defined symbol whose name `wanted` accepts, with its bytes located in `file`. A symbol
@@ -43,7 +45,10 @@ struct BlobSymbol {
   Format format = Format::ffi;
 };
 
-// Every blob symbol in `file` (an archive of several models lists each prefix).
+// The blob base name `name` ends with (any prefix before it), or nullptr.
+const BlobSymbolName* blob_symbol_base(std::string_view name);
+
+// Every blob symbol in `file`, functions excepted (an archive of several models lists each prefix).
 std::vector<BlobSymbol> find_blob_symbols(ByteView file, const std::string& where);
 
 }  // namespace mblob
