@@ -21,7 +21,7 @@ namespace mblob {
 // A defined symbol and where its bytes are.
 struct SymbolLocation {
   std::string name;           // as in the symbol table
-  std::string container;      // "elf64-x86-64", "elf32-hexagon", "elf64-powerpc64-be"
+  std::string container;      // "elf64-x86-64", "elf32-hexagon", "elf64-powerpc" (big-endian)
   std::uint16_t machine = 0;  // the container's machine code (ELF e_machine)
   std::string member;         // the archive member holding it; "" when not in an archive
   std::uint64_t offset = 0;   // file offset of the first byte (archive offsets included)
