@@ -78,6 +78,9 @@ TEST_P(ExportPackers, EveryPackerAndCompilerGivesTheSameTree) {
   }
   test::run_ok(argv);
   EXPECT_EQ(load_json(so), load_json(reference));
+  // Whatever the packer, the output carries the integrity digest (the native writer's object).
+  auto v = test::run_ok({test::cli(), "verify", so.string()});
+  EXPECT_NE(v.out.find("digest ok"), std::string::npos) << v.out;
   // And the tree's payloads are the bytes of the input files.
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
@@ -409,6 +412,17 @@ TEST(Export, SummaryNamesTheVerifyPhase) {
   auto r =
       test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
   EXPECT_NE(r.err.find(", verify "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(", digest "), std::string::npos) << r.err;
+}
+
+TEST(Export, NoDigestLeavesTheDigestSymbolOut) {
+  Model m;
+  auto so = m.dir / "s.so";
+  auto r = test::run_ok(
+      {test::cli(), "export", m.manifest.string(), "-o", so.string(), "--no-digest"});
+  EXPECT_EQ(r.err.find(", digest "), std::string::npos) << r.err;
+  auto v = test::run_ok({test::cli(), "verify", so.string()});
+  EXPECT_NE(v.out.find("digest absent"), std::string::npos) << v.out;
 }
 
 struct BadManifest {
