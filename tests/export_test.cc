@@ -418,8 +418,8 @@ TEST(Export, SummaryNamesTheVerifyPhase) {
 TEST(Export, NoDigestLeavesTheDigestSymbolOut) {
   Model m;
   auto so = m.dir / "s.so";
-  auto r = test::run_ok(
-      {test::cli(), "export", m.manifest.string(), "-o", so.string(), "--no-digest"});
+  auto r =
+      test::run_ok({test::cli(), "export", m.manifest.string(), "-o", so.string(), "--no-digest"});
   EXPECT_EQ(r.err.find(", digest "), std::string::npos) << r.err;
   auto v = test::run_ok({test::cli(), "verify", so.string()});
   EXPECT_NE(v.out.find("digest absent"), std::string::npos) << v.out;
