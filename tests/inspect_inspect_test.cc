@@ -266,6 +266,10 @@ TEST(Inspect, ExecutablesAndObjectsAreRead) {
   Model m;
   fs::path ws = m.dir / "ws";
   m.exported("model.so", {"--workspace", ws.string()});
+  // The run's own directory inside the workspace (mblob-export-XXXXXX).
+  for (const auto& e : fs::directory_iterator(ws)) {
+    if (e.path().filename().string().rfind("mblob-export-", 0) == 0) ws = e.path();
+  }
   // The export's own objects: the blob (no digest in that file) and the digest object.
   json o = inspect_json({(ws / "devc.o").string()})[0];
   EXPECT_EQ(o["digest"], "absent");

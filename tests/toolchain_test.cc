@@ -8,11 +8,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "mblob/core/error.h"
 #include "mblob/toolchain/process.h"
 #include "support/test_support.h"
 
@@ -582,6 +584,49 @@ TEST(Toolchain, HexagonLinksSharedObject) {
   auto syms = run_process_checked({readobj, "--dyn-syms", so.string()});
   EXPECT_NE(syms.out.find("mblob_answer"), std::string::npos);
   EXPECT_NE(syms.out.find("mblob_asm_blob"), std::string::npos);
+}
+
+TEST(ToolPath, RelativePathStartingWithADashOrAtIsMadeAFileName) {
+  EXPECT_EQ(tool_path("-o/tmp/x.so"), "./-o/tmp/x.so");
+  EXPECT_EQ(tool_path("@args"), "./@args");
+  EXPECT_EQ(tool_path("dir/-x.o"), "dir/-x.o");
+  EXPECT_EQ(tool_path("/abs/-x.o"), "/abs/-x.o");
+  EXPECT_EQ(tool_path("plain.o"), "plain.o");
+}
+
+// Every command builder passes its paths through tool_path: no file name becomes an option.
+TEST(ToolPath, EveryCommandLineCarriesPathsThatLookLikeOptionsAsFileNames) {
+  Toolchain tc = Toolchain::named("host-gcc");
+  auto has = [](const std::vector<std::string>& argv, const std::string& word) {
+    return std::find(argv.begin(), argv.end(), word) != argv.end();
+  };
+  auto compile = tc.compile_command("-w.c", "-o.o");
+  EXPECT_TRUE(has(compile, "./-w.c"));
+  EXPECT_TRUE(has(compile, "./-o.o"));
+  EXPECT_FALSE(has(compile, "-w.c"));
+  for (const auto& argv : {tc.link_shared_command({"-o/tmp/x.so", "@objs"}, "-lib.so"),
+                           tc.link_executable_command({"-o/tmp/x.so", "@objs"}, "-lib.so"),
+                           tc.archive_command({"-o/tmp/x.so", "@objs"}, "-lib.so")}) {
+    EXPECT_TRUE(has(argv, "./-o/tmp/x.so")) << shell_join(argv);
+    EXPECT_TRUE(has(argv, "./@objs")) << shell_join(argv);
+    EXPECT_TRUE(has(argv, "./-lib.so")) << shell_join(argv);
+    EXPECT_FALSE(has(argv, "-o/tmp/x.so")) << shell_join(argv);
+  }
+}
+
+TEST(ToolPath, OutputThatIsAnInputIsRefusedBeforeTheToolRuns) {
+  MBLOB_REQUIRE_TOOL(gcc, "gcc");
+  TempDir d;
+  auto src = d / "a.c";
+  test::write_text(src, "int a(void) { return 1; }\n");
+  Toolchain tc = Toolchain::named("host-gcc");
+  EXPECT_THROW(tc.compile(src, src), UsageError);
+  EXPECT_EQ(slurp(src), "int a(void) { return 1; }\n");
+  tc.compile(src, d / "a.o");
+  auto obj = slurp(d / "a.o");
+  EXPECT_THROW(tc.link_shared({d / "a.o"}, d / "a.o"), UsageError);
+  EXPECT_THROW(tc.archive({d / "a.o"}, d / "a.o"), UsageError);
+  EXPECT_EQ(slurp(d / "a.o"), obj);
 }
 
 }  // namespace

@@ -129,6 +129,7 @@ void ByteSource::append_file(const fs::path& path, std::uint64_t offset, std::ui
   if (offset > file_size) throw Error(shown(path) + ": offset past the end of the file");
   if (size == UINT64_MAX) size = file_size - offset;
   if (size > file_size - offset) throw Error(shown(path) + ": range past the end of the file");
+  files_.push_back(path);  // an empty one too: it is still an input
   if (size == 0) return;
   std::uint64_t total = 0;
   if (add_overflows(size_, size, &total)) throw Error("byte source larger than 2^64 bytes");
@@ -142,6 +143,7 @@ void ByteSource::append_file(const fs::path& path, std::uint64_t offset, std::ui
 }
 
 void ByteSource::append(const ByteSource& other) {
+  files_.insert(files_.end(), other.files_.begin(), other.files_.end());
   for (const auto& p : other.pieces_) {
     pieces_.push_back(p);
     size_ += p.size;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mblob/core/interrupts.h"
+#include "mblob/core/output_path.h"
 
 namespace mblob {
 namespace fs = std::filesystem;
@@ -307,7 +308,14 @@ std::string template_beside(const fs::path& target) {
 }  // namespace
 
 AtomicFile::AtomicFile(fs::path target, unsigned mode) : target_(std::move(target)), mode_(mode) {
-  std::string tmpl = template_beside(target_);
+  OutputPath out = resolve_output(target_);
+  if (out.stream) {
+    fd_ = open_output_stream(out);
+    streaming_ = true;
+    return;
+  }
+  file_ = std::move(out.file);
+  std::string tmpl = template_beside(file_);
   InterruptsBlocked blocked;  // from its creation until the signal handler can find it
   LockedTemp t =
       create_locked(tmpl, /*dir=*/false, "cannot create a temporary file for " + target_.string());
@@ -394,6 +402,21 @@ TempDir TempDir::in_tmp(const std::string& prefix) {
   return TempDir(t.path, t.fd);
 }
 
+TempDir TempDir::in(const fs::path& dir, const std::string& prefix) {
+  // No sweep of stale ones: in a user's directory, earlier runs' directories may be kept on
+  // purpose (keep()).
+  InterruptsBlocked blocked;  // from its creation until the signal handler can find it
+  LockedTemp t = create_locked((dir / (prefix + "-XXXXXX")).string(), /*dir=*/true,
+                               "cannot create a private directory in " + dir.string());
+  return TempDir(t.path, t.fd);
+}
+
+void TempDir::keep() {
+  path_.clear();
+  unregister_temp(slot_);  // a signal no longer removes it either
+  slot_ = -1;
+}
+
 TempDir::~TempDir() {
   if (!path_.empty()) remove_tree(path_.c_str());
   unregister_temp(slot_);
@@ -407,12 +430,20 @@ AtomicFile::~AtomicFile() {
 }
 
 std::uint64_t AtomicFile::position() const {
+  if (streaming_) throw Error("cannot seek in " + target_.string() + ", a device or FIFO");
   off_t pos = ::lseek(fd_, 0, SEEK_CUR);
   if (pos < 0) throw_errno("seeking in " + target_.string());
   return static_cast<std::uint64_t>(pos);
 }
 
 void AtomicFile::commit() {
+  if (streaming_) {
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw_errno("writing " + target_.string());
+    committed_ = true;
+    return;
+  }
   mode_t mask = current_umask();
   if (::fchmod(fd_, mode_ & ~mask) != 0) throw_errno("cannot set the mode of " + target_.string());
   int fd = fd_;
@@ -424,7 +455,7 @@ void AtomicFile::commit() {
   InterruptsBlocked blocked;  // a signal between these two steps would leave the temporary
   unregister_temp(slot_);     // from here on the temp name is the target's, or gone
   slot_ = -1;
-  if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+  if (::rename(temp_.c_str(), file_.c_str()) != 0) {
     throw_errno("cannot move the new file into place at " + target_.string());
   }
   committed_ = true;

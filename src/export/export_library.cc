@@ -11,6 +11,7 @@
 #include "mblob/core/digest.h"
 #include "mblob/core/file.h"
 #include "mblob/core/interrupts.h"
+#include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/export/export.h"
 #include "mblob/format/writer.h"
@@ -24,26 +25,40 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// The export's working directory: the user's (kept), or a fresh temporary one (removed).
+// The export's working directory, private to this run (mkdtemp), so nothing of the user's and
+// nothing of a concurrent export is ever overwritten: "$TMPDIR/mblob-export-XXXXXX", removed
+// afterwards, or "<--workspace>/mblob-export-XXXXXX", kept (with the user's directory) so the
+// intermediates can be looked at.
 class Workspace {
  public:
-  explicit Workspace(const fs::path& requested) {
-    if (requested.empty()) {
-      temp_.emplace(TempDir::in_tmp("mblob-export"));
-      path_ = temp_->path();
-      return;
-    }
-    std::error_code ec;
-    fs::create_directories(requested, ec);
-    if (ec) throw Error("cannot create workspace " + requested.string() + ": " + ec.message());
-    path_ = requested;
+  explicit Workspace(const fs::path& requested)
+      : dir_(requested.empty() ? TempDir::in_tmp("mblob-export")
+                               : TempDir::in(created(requested), "mblob-export")),
+        path_(dir_.path()) {
+    if (!requested.empty()) dir_.keep();
   }
   const fs::path& path() const { return path_; }
 
  private:
-  std::optional<TempDir> temp_;
+  static const fs::path& created(const fs::path& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw Error("cannot create workspace " + dir.string() + ": " + ec.message());
+    return dir;
+  }
+  TempDir dir_;
   fs::path path_;
 };
+
+// Every file the export reads: an output that is one of them is refused before any work.
+std::vector<fs::path> export_inputs(const ModuleTree& tree) {
+  std::vector<fs::path> inputs;
+  for (const auto& node : tree.nodes) {
+    inputs.insert(inputs.end(), node.payload.files().begin(), node.payload.files().end());
+    inputs.insert(inputs.end(), node.host_inputs.begin(), node.host_inputs.end());
+  }
+  return inputs;
+}
 
 bool is_source(const fs::path& p) {
   static const char* exts[] = {".c", ".cc", ".cpp", ".cxx", ".C", ".S", ".s"};
@@ -155,9 +170,10 @@ std::string ExportReport::summary() const {
   for (const auto& p : phases) {
     phases_text += (phases_text.empty() ? "" : ", ") + p.name + " " + seconds(p.elapsed);
   }
-  return fmt::format("exported {}: {} modules, blob {} ({} bytes), packer {}, output {}; {}",
+  std::string kept = workspace.empty() ? "" : "; intermediate files kept in " + workspace.string();
+  return fmt::format("exported {}: {} modules, blob {} ({} bytes), packer {}, output {}; {}{}",
                      output.string(), modules, human_bytes(blob_bytes), blob_bytes, packer,
-                     human_bytes(output_bytes), phases_text);
+                     human_bytes(output_bytes), phases_text, kept);
 }
 
 ExportReport export_library(const ModuleTree& tree, const fs::path& out,
@@ -167,6 +183,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
         "a symbol prefix is only used by system-lib builds: add --system-lib (TVM "
         "refuses a prefix without it too)");
   }
+  check_output_is_not_input(out, export_inputs(tree));
   const Target& target = options.target.empty() ? host_target() : find_target(options.target);
   Toolchain toolchain = Toolchain::for_triple(options.target, options.toolchain);
   toolchain.check_available();
@@ -177,6 +194,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   report.output = out;
   report.packer = packer_name;
   Workspace ws(options.workspace);
+  if (!options.workspace.empty()) report.workspace = ws.path();
 
   auto phase = [&](const std::string& name, auto&& fn) {
     auto t0 = Clock::now();
@@ -304,7 +322,8 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     report.phases.push_back({"verify", verify_time});
   }
   std::error_code ec;
-  report.output_bytes = fs::file_size(out, ec);
+  auto size = fs::file_size(out, ec);  // a device or FIFO has none
+  report.output_bytes = ec ? 0 : size;
   return report;
 }
 

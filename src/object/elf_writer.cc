@@ -15,6 +15,7 @@
 
 #include "mblob/core/error.h"
 #include "mblob/core/file.h"
+#include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
 #include "mblob/object/elf.h"
@@ -430,6 +431,7 @@ void validate(const ObjectSpec& spec) {
 
 ObjectInfo write_object(const ObjectSpec& spec, const ByteSource& payload,
                         const std::filesystem::path& out_path, const WriteOptions& options) {
+  check_output_is_not_input(out_path, payload.files());
   Plan plan = start_plan(spec, payload.size() >= kBigPayload);
   plan.payload_size = payload.size();
   std::uint64_t max = max_payload(spec, plan);
@@ -445,7 +447,7 @@ ObjectInfo write_object(const ObjectSpec& spec, const ByteSource& payload,
     Progress progress("pack " + out_path.filename().string(), plan.payload_size, !options.progress);
     payload.write_to(out.fd(), out_path.string(), progress.fn(), &progress);
   }
-  if (out.position() != plan.data_offset + plan.payload_size) {
+  if (!out.streaming() && out.position() != plan.data_offset + plan.payload_size) {
     throw Error("writing " + out_path.string() + ": the payload changed size while being copied");
   }
   ObjectInfo info;
@@ -457,6 +459,7 @@ ObjectInfo write_object_from_fd(const ObjectSpec& spec, int in_fd, const std::st
                                 const std::filesystem::path& out_path,
                                 const WriteOptions& options) {
   validate(spec);
+  check_output_is_not_input_fd(out_path, in_fd, in_name);
   // Copy from the stream's current position (a redirected file may have been read from).
   off_t pos = ::lseek(in_fd, 0, SEEK_CUR);
   const bool seekable = pos >= 0;
@@ -488,10 +491,19 @@ ObjectInfo write_object_from_fd(const ObjectSpec& spec, int in_fd, const std::st
   }
   head.resize(got);
   const bool big = got == kBigPayload;
+  // A device or FIFO cannot take the header patch: a short stream has a known size (and is
+  // laid out as below), a long one is assembled in $TMPDIR and then streamed.
+  OutputPath final_out = resolve_output(out_path);
+  std::optional<TempDir> spool;
+  if (final_out.stream) {
+    if (!big) return write_object(spec, ByteSource::from_bytes(std::move(head)), out_path, options);
+    spool.emplace(TempDir::in_tmp("mblob-pack"));
+  }
+  const std::filesystem::path write_path = spool ? spool->path() / "object.o" : out_path;
 
   Plan plan = start_plan(spec, big);
   std::uint64_t max = max_payload(spec, plan);
-  AtomicFile out(out_path, 0644);
+  AtomicFile out(write_path, 0644);
   // A placeholder header (e_shoff = 0) reserves the space; it is rewritten at the end.
   out.write(dispatch<HeaderFn>(*plan.target, plan, std::uint64_t{0}));
   out.write(head);
@@ -501,12 +513,13 @@ ObjectInfo write_object_from_fd(const ObjectSpec& spec, int in_fd, const std::st
     std::uint64_t want = max == UINT64_MAX ? UINT64_MAX : max + 1 - got;
     Progress progress("pack " + out_path.filename().string(), 0, !options.progress);
     plan.payload_size +=
-        copy_fd_range(in_fd, in_offset + got, out.fd(), want, in_name + " to " + out_path.string(),
-                      progress.fn(), &progress);
+        copy_fd_range(in_fd, in_offset + got, out.fd(), want,
+                      in_name + " to " + write_path.string(), progress.fn(), &progress);
   }
   if (plan.payload_size > max) too_large_for_elf32(plan, plan.payload_size, max);
   ObjectInfo info;
   finish(spec, plan, out, true, info);
+  if (spool) stream_file_into(write_path, final_out);
   return info;
 }
 

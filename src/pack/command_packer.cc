@@ -13,12 +13,14 @@
 //   {workspace}  the workspace directory
 //   {format}     ffi or legacy
 //
+// Paths are made unambiguous (tool_path: a relative path starting with '-' gets "./").
 // Any other {name} (letters, digits, _) is an error; other braces are literal. The command's
 // output is removed before it runs; a command that exits 0 without writing it is an error.
 #include <fmt/format.h>
 
 #include "builtin.h"
 #include "mblob/toolchain/process.h"
+#include "mblob/toolchain/toolchain.h"
 #include "pack_util.h"
 
 namespace mblob::packers {
@@ -102,14 +104,14 @@ std::vector<std::filesystem::path> command(const PackRequest& r) {
   std::vector<std::pair<std::string, std::string>> values = {
       {"blob", ""},
       {"symbol", r.symbol},
-      {"output", out.string()},
+      {"output", tool_path(out)},
       {"target", r.triple.empty() ? std::string(r.target->triple) : r.triple},
-      {"workspace", r.workspace.string()},
+      {"workspace", tool_path(r.workspace)},
       {"format", format_name(r.format)},
   };
   // Write the blob file only when the template uses it.
   bool wants_blob = r.settings.command.find("{blob}") != std::string::npos;
-  if (wants_blob) values[0].second = r.blob_file().string();
+  if (wants_blob) values[0].second = tool_path(r.blob_file());
 
   std::vector<std::string> argv;
   argv.reserve(words.size());

@@ -70,13 +70,13 @@ std::vector<std::filesystem::path> objcopy(const PackRequest& r) {
     run_process_checked(
         {tool, "--add-section", fmt::format("{}={}", kSection, blob.string()),
          "--set-section-flags", fmt::format("{}=alloc,load,readonly,data,contents", kSection),
-         "--add-symbol", fmt::format("{}={}:0,global,object", r.symbol, kSection), empty_o.string(),
-         tmp.string()},
+         "--add-symbol", fmt::format("{}={}:0,global,object", r.symbol, kSection),
+         tool_path(empty_o), tool_path(tmp)},
         objcopy_options("objcopy packer: adding the blob section"));
     if (r.settings.align > 1) {
       run_process_checked(
           {tool, "--set-section-alignment", fmt::format("{}={}", kSection, r.settings.align),
-           tmp.string(), out.string()},
+           tool_path(tmp), tool_path(out)},
           objcopy_options("objcopy packer: aligning the blob section"));
       std::filesystem::remove(tmp, ec);
     } else {

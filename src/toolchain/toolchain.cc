@@ -8,6 +8,7 @@
 
 #include "mblob/core/error.h"
 #include "mblob/core/file.h"
+#include "mblob/core/output_path.h"
 #include "mblob/core/text.h"
 
 namespace mblob {
@@ -189,29 +190,45 @@ bool is_cxx_source(const fs::path& source) {
 // renamed onto the output only after the tool succeeded. The tool must see the final file name
 // because some embed it (a DLL's export directory records its own name), so a temp *name* as in
 // AtomicFile would leak into the bytes. Removed, with anything the tool left, on destruction.
+// The output is resolved as AtomicFile resolves it: beside the file a symbolic link names; for
+// a device or FIFO the directory is under $TMPDIR and the finished file is streamed into it.
 class StagingDir {
  public:
-  explicit StagingDir(const fs::path& out) : out_(out), dir_(TempDir::beside(out)) {}
+  explicit StagingDir(const fs::path& out)
+      : out_(resolve_output(out)),
+        dir_(out_.stream ? TempDir::in_tmp("mblob-stage") : TempDir::beside(out_.file)) {}
 
-  fs::path staged() const { return dir_.path() / out_.filename(); }
+  fs::path staged() const { return dir_.path() / out_.requested.filename(); }
   const fs::path& dir() const { return dir_.path(); }
 
   void commit(const std::string& tool) {
     std::error_code ec;
     if (!fs::is_regular_file(staged(), ec)) {
-      throw Error(tool + " succeeded but did not write " + out_.string());
+      throw Error(tool + " succeeded but did not write " + out_.requested.string());
     }
-    fs::rename(staged(), out_, ec);
-    if (ec)
-      throw Error("cannot move the new file into place at " + out_.string() + ": " + ec.message());
+    if (out_.stream) {
+      stream_file_into(staged(), out_);
+      return;
+    }
+    fs::rename(staged(), out_.file, ec);
+    if (ec) {
+      throw Error("cannot move the new file into place at " + out_.requested.string() + ": " +
+                  ec.message());
+    }
   }
 
  private:
-  fs::path out_;
+  OutputPath out_;
   TempDir dir_;
 };
 
 }  // namespace
+
+std::string tool_path(const fs::path& path) {
+  const std::string& s = path.native();
+  if (path.is_relative() && !s.empty() && (s[0] == '-' || s[0] == '@')) return "./" + s;
+  return s;
+}
 
 // ---- the table -------------------------------------------------------------------------------
 
@@ -372,8 +389,8 @@ std::vector<std::string> Toolchain::compile_command(const fs::path& source, cons
   argv.insert(argv.end(), {"-c", "-O2"});
   if (preset_.pic) argv.emplace_back("-fPIC");
   argv.insert(argv.end(), extra.begin(), extra.end());
-  argv.push_back(source.string());
-  argv.insert(argv.end(), {"-o", out.string()});
+  argv.push_back(tool_path(source));
+  argv.insert(argv.end(), {"-o", tool_path(out)});
   return argv;
 }
 
@@ -390,8 +407,8 @@ std::vector<std::string> Toolchain::link_shared_command(
     if (!overrides_.linker.empty()) argv.push_back("-fuse-ld=" + overrides_.linker);
   }
   for (auto f : words(preset_.link_flags)) argv.emplace_back(f);
-  argv.insert(argv.end(), {"-o", out.string()});
-  for (const auto& o : objects) argv.push_back(o.string());
+  argv.insert(argv.end(), {"-o", tool_path(out)});
+  for (const auto& o : objects) argv.push_back(tool_path(o));
   // After the objects, so libraries (-lm) resolve what the objects need.
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
@@ -408,8 +425,8 @@ std::vector<std::string> Toolchain::link_executable_command(
   if (!preset_.target_flag.empty()) argv.emplace_back(preset_.target_flag);
   if (!overrides_.linker.empty()) argv.push_back("-fuse-ld=" + overrides_.linker);
   for (auto f : words(preset_.link_flags)) argv.emplace_back(f);
-  argv.insert(argv.end(), {"-o", out.string()});
-  for (const auto& o : objects) argv.push_back(o.string());
+  argv.insert(argv.end(), {"-o", tool_path(out)});
+  for (const auto& o : objects) argv.push_back(tool_path(o));
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }
@@ -418,15 +435,16 @@ std::vector<std::string> Toolchain::archive_command(const std::vector<fs::path>&
                                                     const fs::path& out) const {
   // r: insert, c: no "creating" note, s: symbol index (what the linker searches), D: zero
   // timestamps, uids and modes so archives are byte-identical across builds.
-  std::vector<std::string> argv{std::string(preset_.ar), "rcsD", out.string()};
-  for (const auto& o : objects) argv.push_back(o.string());
+  std::vector<std::string> argv{std::string(preset_.ar), "rcsD", tool_path(out)};
+  for (const auto& o : objects) argv.push_back(tool_path(o));
   return argv;
 }
 
 ToolStep Toolchain::run_staged(
-    std::string action, const fs::path& out,
+    std::string action, const fs::path& out, const std::vector<fs::path>& inputs,
     const std::function<std::vector<std::string>(const fs::path&)>& build,
     const std::string& purpose, const OutputCheck& check) const {
+  check_output_is_not_input(out, inputs);
   StagingDir staging(out);
   ToolStep step;
   step.action = std::move(action);
@@ -448,7 +466,7 @@ ToolStep Toolchain::run_staged(
 ToolStep Toolchain::compile(const fs::path& source, const fs::path& object,
                             const std::vector<std::string>& extra_flags) const {
   return run_staged(
-      "compile", object,
+      "compile", object, {source},
       [&](const fs::path& staged) { return compile_command(source, staged, extra_flags); },
       "compiling " + source.string());
 }
@@ -457,7 +475,7 @@ ToolStep Toolchain::link_shared(const std::vector<fs::path>& objects, const fs::
                                 const std::vector<std::string>& extra_flags,
                                 const OutputCheck& check) const {
   return run_staged(
-      "link", out,
+      "link", out, objects,
       [&](const fs::path& staged) { return link_shared_command(objects, staged, extra_flags); },
       "linking " + out.string(), check);
 }
@@ -465,7 +483,7 @@ ToolStep Toolchain::link_shared(const std::vector<fs::path>& objects, const fs::
 ToolStep Toolchain::link_executable(const std::vector<fs::path>& objects, const fs::path& out,
                                     const std::vector<std::string>& extra_flags) const {
   return run_staged(
-      "link", out,
+      "link", out, objects,
       [&](const fs::path& staged) { return link_executable_command(objects, staged, extra_flags); },
       "linking " + out.string());
 }
@@ -473,7 +491,8 @@ ToolStep Toolchain::link_executable(const std::vector<fs::path>& objects, const 
 ToolStep Toolchain::archive(const std::vector<fs::path>& objects, const fs::path& out,
                             const OutputCheck& check) const {
   return run_staged(
-      "archive", out, [&](const fs::path& staged) { return archive_command(objects, staged); },
+      "archive", out, objects,
+      [&](const fs::path& staged) { return archive_command(objects, staged); },
       "archiving " + out.string(), check);
 }
 

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,6 +171,58 @@ std::vector<std::uint8_t> pattern_bytes(std::size_t n, std::uint32_t seed) {
   std::vector<std::uint8_t> v(n);
   for (auto& b : v) b = static_cast<std::uint8_t>(rng());
   return v;
+}
+
+FifoReader::FifoReader(const fs::path& fifo) {
+  keeper_ = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);  // Linux: a FIFO opened both ways
+  if (keeper_ < 0) throw std::runtime_error("cannot open the FIFO " + fifo.string());
+  fd_ = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);  // does not block: keeper_ is a writer
+  if (fd_ < 0) throw std::runtime_error("cannot open the FIFO " + fifo.string());
+  thread_ = std::thread([this] {
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd_, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) bytes_.insert(bytes_.end(), buf, buf + n);
+    }
+  });
+}
+
+std::vector<std::uint8_t> FifoReader::finish() {
+  if (keeper_ >= 0) ::close(keeper_);
+  keeper_ = -1;
+  if (thread_.joinable()) thread_.join();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  return bytes_;
+}
+
+FifoReader::~FifoReader() { finish(); }
+
+std::vector<std::string> mblob_temporaries(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string n = e.path().filename().string();
+    if (n.find("mblob-tmp") != std::string::npos) out.push_back(n);
+  }
+  return out;
+}
+
+bool dev_files_intact() {
+  bool intact = true;
+  struct stat st {};
+  if (!(::lstat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))) {
+    intact = false;
+    ::unlink("/dev/null");
+    ::mknod("/dev/null", S_IFCHR | 0666, makedev(1, 3));
+    ::chmod("/dev/null", 0666);
+  }
+  std::error_code ec;
+  if (fs::read_symlink("/dev/stdout", ec) != "/proc/self/fd/1") {
+    intact = false;
+    ::unlink("/dev/stdout");
+    fs::create_symlink("/proc/self/fd/1", "/dev/stdout", ec);
+  }
+  return intact;
 }
 
 }  // namespace mblob::test

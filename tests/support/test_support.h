@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace mblob::test {
@@ -46,6 +47,34 @@ std::vector<std::uint8_t> read_bytes(const fs::path& path);
 
 // Deterministic pseudo-random bytes.
 std::vector<std::uint8_t> pattern_bytes(std::size_t n, std::uint32_t seed = 1);
+
+// Reads a FIFO on a thread, from construction until finish(). The test holds a write end
+// itself, so the reader never blocks waiting for a writer and always sees the end of the stream,
+// even when the command under test never opens the FIFO (or wrongly replaces it).
+class FifoReader {
+ public:
+  explicit FifoReader(const fs::path& fifo);
+  ~FifoReader();
+  FifoReader(const FifoReader&) = delete;
+  FifoReader& operator=(const FifoReader&) = delete;
+  // Call after the writer is done: returns every byte that came through the FIFO.
+  std::vector<std::uint8_t> finish();
+
+ private:
+  int keeper_ = -1;  // our own write end, closed by finish()
+  int fd_ = -1;
+  std::thread thread_;
+  std::vector<std::uint8_t> bytes_;
+};
+
+// Names of the entries in `dir` that contain "mblob-tmp": temporaries mblob left behind.
+std::vector<std::string> mblob_temporaries(const fs::path& dir);
+
+// For tests that write to /dev/null or /dev/stdout: true when /dev/null is still the character
+// device 1:3 and /dev/stdout the link to /proc/self/fd/1. If a broken build replaced one (as
+// root it can), it is recreated, so one failing test does not break the machine, and false is
+// returned.
+bool dev_files_intact();
 
 // The message of the exception of type E that `f` throws ("" when it throws none).
 template <typename E = std::exception, typename F>

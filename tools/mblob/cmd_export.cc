@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
+#include "mblob/core/output_path.h"
 #include "mblob/core/text.h"
 #include "mblob/export/export.h"
 #include "mblob/format/legacy_kinds.h"
@@ -30,6 +31,8 @@ struct ExportArgs {
 };
 
 int run_export(const ExportArgs& a) {
+  // Usage errors about the output come first; export_library checks the other inputs.
+  check_output_is_not_input(a.output, {a.manifest});
   ExportOptions o;
   o.pack.align = parse_size("--align", a.align);  // usage errors before any work
   Manifest m = read_manifest(a.manifest);
@@ -70,9 +73,14 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "out; `mblob verify` checks it). Before the output replaces the previous file, export\n"
       "reads it back (ELF libraries and ar archives; not yet COFF/PE DLLs) and checks that it\n"
       "defines the blob symbol with the serialized size and bytes, and the digest symbol with\n"
-      "the digest: a packer or --pack-command that defines no blob fails the export. The output is "
-      "written\n"
-      "atomically: a failure leaves the previous file, or none.\n\n"
+      "the digest: a packer or --pack-command that defines no blob fails the export. The output\n"
+      "is written atomically: a failure leaves the previous file, or none. A symbolic link is\n"
+      "written through (the file it names is replaced); a character device or FIFO (/dev/null, a\n"
+      "named pipe, /dev/stdout) gets the finished, checked library streamed into it, which is\n"
+      "not atomic. A directory, a path ending in '/', and an output that is the manifest, a\n"
+      "payload, a host source or an object are refused before any work (exit status 2).\n"
+      "Every run works in its own fresh directory mblob-export-XXXXXX: under $TMPDIR,\n"
+      "removed afterwards, or inside --workspace, kept there (the summary line names it).\n\n"
       "Manifest (JSON; paths relative to it; the first module is the root; kind \"host\" marks\n"
       "host code, merged into the \"_lib\" entry):\n"
       "  {\"format\": \"ffi\",\n"
@@ -99,7 +107,10 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "  mblob export model.json -o libmodel.a --system-lib --prefix llama_\n"
       "  mblob export model.json -o model.so --packer c-hex      # TVM's C array, for comparison");
   sub->add_option("MANIFEST", a->manifest, "JSON manifest describing the module tree")->required();
-  sub->add_option("-o,--output", a->output, "Library to write (.so, .dll, or .a with --system-lib)")
+  sub->add_option("-o,--output", a->output,
+                  "Library to write (.so, .dll, or .a with --system-lib); replaced atomically; "
+                  "a link is written through; a device or FIFO gets the finished library "
+                  "streamed (not atomic)")
       ->required();
   sub->add_option("--target", a->target,
                   "Target triple (default: this machine); selects the object writer's target and "
@@ -123,8 +134,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->add_option("--cc", a->cc, "Compiler driver to use instead of the preset's");
   sub->add_option("--linker", a->linker, "Linker: bfd, gold, lld or mold (as -fuse-ld=)");
   sub->add_option("--workspace", a->workspace,
-                  "Keep intermediate files in this directory (default: a temporary directory, "
-                  "removed afterwards)");
+                  "Keep intermediate files: each run writes them into its own new "
+                  "subdirectory mblob-export-XXXXXX of this directory, never at fixed names in it "
+                  "(default: a temporary directory, removed afterwards)");
   sub->add_option("--objcopy", a->objcopy, "objcopy program for --packer objcopy (GNU or llvm)")
       ->default_str("objcopy");
   sub->add_option("--pack-command", a->pack_command,

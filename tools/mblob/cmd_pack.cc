@@ -9,6 +9,7 @@
 #include "command.h"
 #include "mblob/core/byte_source.h"
 #include "mblob/core/error.h"
+#include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
 #include "mblob/object/elf_writer.h"
@@ -21,7 +22,7 @@ namespace {
 
 struct PackArgs {
   std::string input;
-  std::string output;
+  std::optional<std::string> output;  // unset: not given; "" is refused as a path
   std::string symbol;
   std::string target;
   std::optional<std::string> section;
@@ -47,7 +48,7 @@ void write_pack_digest(const PackArgs& a, const ObjectSpec& spec) {
                 "<prefix>__tvm_ffi_library_bin or <prefix>__tvm_dev_mblob)");
   }
   std::string prefix = a.symbol.substr(0, a.symbol.size() - std::string_view(base->name).size());
-  std::filesystem::path out = a.output;
+  std::filesystem::path out = *a.output;
   out.replace_extension(".digest.o");
   Digest128 d = xxh3_128(ByteSource::from_file(a.input));
   write_digest_object(prefix + symbols::kDigest, d, *spec.target, out);
@@ -74,7 +75,7 @@ int run_pack(const PackArgs& a) {
   std::string missing;
   if (a.input.empty())
     missing = "INPUT";
-  else if (a.output.empty())
+  else if (!a.output)
     missing = "--output";
   else if (a.symbol.empty())
     missing = "--symbol";
@@ -84,6 +85,10 @@ int run_pack(const PackArgs& a) {
     return kExitUsage;
   }
 
+  const std::string& output = *a.output;
+  // Usage errors about the output (a directory, a trailing '/', the input itself) come first.
+  check_output_is_not_input(output, a.input == "-" ? std::vector<std::filesystem::path>{}
+                                                   : std::vector<std::filesystem::path>{a.input});
   ObjectSpec spec;
   spec.symbol = a.symbol;
   spec.target = a.target.empty() ? &host_target() : &find_target(a.target);
@@ -101,13 +106,16 @@ int run_pack(const PackArgs& a) {
   if (a.digest && a.input == "-") {
     throw Error("--digest needs a file INPUT (a stream cannot be read twice)");
   }
+  if (a.digest && resolve_output(output).stream) {
+    throw Error("--digest needs a file OUTPUT (the digest object is written beside it)");
+  }
 
   WriteOptions options;
   options.progress = !a.quiet;
   ObjectInfo info;
   struct stat st {};
   if (a.input == "-") {
-    info = write_object_from_fd(spec, STDIN_FILENO, "<stdin>", a.output, options);
+    info = write_object_from_fd(spec, STDIN_FILENO, "<stdin>", output, options);
   } else if (::stat(a.input.c_str(), &st) == 0 && !S_ISDIR(st.st_mode) &&
              (!S_ISREG(st.st_mode) || st.st_size == 0)) {
     // A FIFO, a character device, a process substitution, or a file whose size says nothing
@@ -115,18 +123,20 @@ int run_pack(const PackArgs& a) {
     int fd = ::open(a.input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw_errno("cannot open " + a.input);
     try {
-      info = write_object_from_fd(spec, fd, a.input, a.output, options);
+      info = write_object_from_fd(spec, fd, a.input, output, options);
     } catch (...) {
       ::close(fd);
       throw;
     }
     ::close(fd);
   } else {
-    info = write_object(spec, ByteSource::from_file(a.input), a.output, options);
+    info = write_object(spec, ByteSource::from_file(a.input), output, options);
   }
   if (a.digest) write_pack_digest(a, spec);
   if (!a.quiet) {
-    fmt::print("{}: {} ({}, {} bytes) in {}{} for {}\n", a.output, spec.symbol,
+    // Not into the object when it goes to standard output (-o /dev/stdout).
+    std::FILE* to = resolve_output(output).stream ? stderr : stdout;
+    fmt::print(to, "{}: {} ({}, {} bytes) in {}{} for {}\n", output, spec.symbol,
                human_bytes(info.payload_size), info.payload_size, info.section,
                info.large ? " (SHF_X86_64_LARGE)" : "", spec.target->triple);
   }
@@ -142,11 +152,17 @@ void setup(CLI::App& app, Action& selected) {
       "Write INPUT's bytes as a relocatable object that defines one global data symbol,\n"
       "ready to link into a shared library or executable for the chosen target. The bytes are\n"
       "copied file-to-file (memory use does not grow with the input) into a temporary file\n"
-      "that replaces OUTPUT only when complete. The same inputs give the same bytes.");
+      "that replaces OUTPUT only when complete. The same inputs give the same bytes.\n"
+      "OUTPUT may be a symbolic link (written through: the file it names is replaced) or a\n"
+      "character device or FIFO (/dev/null, a named pipe, /dev/stdout): those are written in\n"
+      "place, which is not atomic. A directory, a path ending in '/' and the input itself\n"
+      "are refused (exit status 2).");
   cmd->add_option("INPUT", args->input,
                   "The blob to embed: a regular file, or - for standard input; FIFOs, devices and "
                   "files that report size 0 (/proc/...) are read to their end. Not a directory.");
-  cmd->add_option("-o,--output", args->output, "The object file to write (replaced atomically).");
+  cmd->add_option("-o,--output", args->output,
+                  "The object file to write: replaced atomically; a link is written through; a "
+                  "device or FIFO is written in place (not atomic).");
   cmd->add_option("--symbol", args->symbol,
                   "Name of the symbol holding the bytes, e.g. __tvm_ffi__library_bin "
                   "(letters, digits, _ . $; not starting with a digit).");

@@ -44,6 +44,9 @@ class ByteSource {
   void append(const ByteSource& other);
 
   std::uint64_t size() const { return size_; }
+  // Every file appended, in order, empty ones included: the inputs an output must not replace
+  // (check_output_is_not_input).
+  const std::vector<std::filesystem::path>& files() const { return files_; }
   bool empty() const { return size_ == 0; }
 
   // Streams every piece to `fd` at its current position. Files are opened one at a time and
@@ -73,6 +76,7 @@ class ByteSource {
   static void check_piece_size(int fd, const Piece& p, const char* when);
   std::vector<Piece> pieces_;
   std::uint64_t size_ = 0;
+  std::vector<std::filesystem::path> files_;
 };
 
 }  // namespace mblob

@@ -3,7 +3,9 @@
 // Every output mblob writes goes through AtomicFile: bytes go to a temporary file beside the
 // target, which is renamed over the target only on commit(). A failure at any point (disk full,
 // an exception, a signal that ends the process before the rename) leaves the previous target, or
-// none, never a half-written one.
+// none, never a half-written one. What the target path names decides how it is written
+// (resolve_output in output_path.h): a symbolic link is written through, a character device or
+// FIFO is streamed in place (not atomic), a directory is refused.
 #pragma once
 
 #include <cstdint>
@@ -47,7 +49,10 @@ void pwrite_all(int fd, ByteView data, std::uint64_t offset, const std::string& 
 
 class AtomicFile {
  public:
-  // Creates a temporary file in target's directory. `mode` is applied (masked by umask) on commit.
+  // Resolves `target` (resolve_output: throws UsageError for a directory, a path ending in '/',
+  // an empty path, a socket) and creates a temporary file beside the file it names, or, for a
+  // character device or FIFO, opens it to stream into. `mode` is applied (masked by umask) on
+  // commit to a new file.
   explicit AtomicFile(std::filesystem::path target, unsigned mode = 0666);
   ~AtomicFile();  // removes the temporary file unless committed
   AtomicFile(const AtomicFile&) = delete;
@@ -55,7 +60,11 @@ class AtomicFile {
 
   int fd() const { return fd_; }
   const std::filesystem::path& target() const { return target_; }
-  const std::filesystem::path& temp_path() const { return temp_; }
+  const std::filesystem::path& temp_path() const { return temp_; }  // empty when streaming
+  // The target is a character device or FIFO, written in place: no temporary, no rename, no
+  // seeking (position() throws; pwrite fails on a pipe): a writer that patches its header
+  // must assemble the file elsewhere first.
+  bool streaming() const { return streaming_; }
   std::uint64_t position() const;
 
   void write(ByteView data) { write_all(fd_, data, target_.string()); }
@@ -63,16 +72,19 @@ class AtomicFile {
     pwrite_all(fd_, data, offset, target_.string());
   }
 
-  // Closes the temp file and renames it onto the target.
+  // Closes the temp file and renames it onto the target (the file a link names); a stream is
+  // closed.
   void commit();
 
  private:
   std::filesystem::path target_;
+  std::filesystem::path file_;  // target_ with symbolic links followed: what commit() replaces
   std::filesystem::path temp_;
   int slot_ = -1;  // registration for remove_pending_temp_files()
   int fd_ = -1;
   unsigned mode_ = 0666;
   bool committed_ = false;
+  bool streaming_ = false;
 };
 
 // Removes the temporary files of every AtomicFile not yet committed or destroyed, and every live
@@ -102,6 +114,8 @@ class TempDir {
   static TempDir beside(const std::filesystem::path& target);
   // Under $TMPDIR (default /tmp): "<prefix>-XXXXXX".
   static TempDir in_tmp(const std::string& prefix);
+  // Inside the existing directory `dir`: "<dir>/<prefix>-XXXXXX".
+  static TempDir in(const std::filesystem::path& dir, const std::string& prefix);
 
   TempDir(TempDir&& other) noexcept;
   TempDir& operator=(TempDir&&) = delete;
@@ -109,6 +123,8 @@ class TempDir {
   ~TempDir();
 
   const std::filesystem::path& path() const { return path_; }
+  // Keeps the directory and its contents on disk (for a user who asked to see them).
+  void keep();
 
  private:
   // Takes over a directory just made and locked: registers it.

@@ -23,8 +23,11 @@ struct ExportOptions {
   bool system_lib = false;  // a static archive registering its blob at start-up
   std::string prefix;       // symbol prefix; needs system_lib (as in TVM)
   ToolchainOverrides toolchain;
-  std::filesystem::path workspace;  // "" = a temporary directory, removed afterwards
-  bool quiet = false;               // no progress on stderr
+  // Every export works in a fresh private directory "mblob-export-XXXXXX": under $TMPDIR,
+  // removed afterwards, or, when this is set, inside this directory (created if missing), kept
+  // there so the intermediate files can be looked at (ExportReport::workspace names it).
+  std::filesystem::path workspace;
+  bool quiet = false;  // no progress on stderr
   // Also define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob; ELF targets only), in
   // an object of its own written by the native writer, whatever the packer.
   bool digest = true;
@@ -50,9 +53,14 @@ struct ExportReport {
   std::size_t modules = 0;  // blob entries
   std::vector<ExportPhase> phases;
   std::vector<ToolStep> tool_steps;
-  std::string summary() const;  // one line
+  std::filesystem::path workspace;  // the run's kept directory inside options.workspace, or ""
+  std::string summary() const;      // one line
 };
 
+// `out` is resolved as every output is (core/output_path.h): a symbolic link is written
+// through, a character device or FIFO gets the finished library streamed into it, a directory
+// or a path ending in '/' is refused (UsageError); so is an `out` that is the same file as a
+// payload, a host source or an object, before any work starts.
 ExportReport export_library(const ModuleTree& tree, const std::filesystem::path& out,
                             const ExportOptions& options = {});
 

@@ -9,7 +9,14 @@
 // directory created beside the output (same file system), under the output's own file name,
 // because some tools record that name in the file (a DLL's export directory); the file is
 // renamed onto the output only when the tool succeeded. A failing or interrupted tool leaves
-// the previous output, or none, and no partial file.
+// the previous output, or none, and no partial file. The output is resolved as every mblob
+// output is (core/output_path.h): a symbolic link is written through (staged beside the file it
+// names), a character device or FIFO gets the finished file streamed into it (staged under
+// $TMPDIR), a directory is refused; an output that is one of the tool's inputs is refused
+// before the tool runs.
+//
+// Every path on a tool's command line goes through tool_path, so no file name is read as an
+// option.
 //
 // A caller can check the new file before it replaces the output (OutputCheck): a check that
 // throws leaves the previous output, or none, like a failing tool.
@@ -66,6 +73,11 @@ struct ToolchainOverrides {
   std::string cc{};      // compiler driver path or name; empty keeps the preset's
   std::string linker{};  // "bfd", "gold", "lld", "mold"; empty keeps the driver's default
 };
+
+// `path` as an unambiguous command-line argument for a compiler, linker, archiver or objcopy: a
+// relative path starting with '-' (an option) or '@' (a response file, to gcc, ld and ar) gets
+// "./" in front; any other path is returned as it is.
+std::string tool_path(const std::filesystem::path& path);
 
 // What one tool invocation did: for an export summary and for --verbose output.
 struct ToolStep {
@@ -140,8 +152,10 @@ class Toolchain {
   std::string cc_for(const std::filesystem::path& source) const;
   std::string install_hint(const std::string& program) const;
   // Runs the command `build` makes for a staged output path; renames the result onto `out`.
+  // Refuses (UsageError) an `out` that is one of `inputs`, before anything runs.
   ToolStep run_staged(
       std::string action, const std::filesystem::path& out,
+      const std::vector<std::filesystem::path>& inputs,
       const std::function<std::vector<std::string>(const std::filesystem::path&)>& build,
       const std::string& purpose, const OutputCheck& check = {}) const;
 
