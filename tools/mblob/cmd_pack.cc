@@ -41,12 +41,7 @@ struct PackArgs {
 // The symbol must be a blob symbol (any prefix, then a base name of format/layout.h), so that
 // inspect and verify pair the two by prefix.
 void write_pack_digest(const PackArgs& a, const ObjectSpec& spec) {
-  const BlobSymbolName* base = blob_symbol_base(a.symbol);
-  if (base == nullptr) {
-    throw Error("--digest: the symbol " + printable(a.symbol) +
-                " is not a blob symbol (<prefix>__tvm_ffi__library_bin, "
-                "<prefix>__tvm_ffi_library_bin or <prefix>__tvm_dev_mblob)");
-  }
+  const BlobSymbolName* base = blob_symbol_base(a.symbol);  // checked in run_pack
   std::string prefix = a.symbol.substr(0, a.symbol.size() - std::string_view(base->name).size());
   std::filesystem::path out = *a.output;
   out.replace_extension(".digest.o");
@@ -103,6 +98,11 @@ int run_pack(const PackArgs& a) {
     spec.elf_flags = static_cast<std::uint32_t>(parse_flags("--elf-flags", *a.elf_flags, 32));
   }
   validate(spec);  // before touching the input or the output
+  if (a.digest && blob_symbol_base(a.symbol) == nullptr) {
+    throw Error("--digest: the symbol " + printable(a.symbol) +
+                " is not a blob symbol (<prefix>__tvm_ffi__library_bin, "
+                "<prefix>__tvm_ffi_library_bin or <prefix>__tvm_dev_mblob)");
+  }
   if (a.digest && a.input == "-") {
     throw Error("--digest needs a file INPUT (a stream cannot be read twice)");
   }
