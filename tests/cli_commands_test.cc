@@ -72,7 +72,10 @@ TEST(Cli, TypoInSubcommandSuggestsTheCommand) {
                      "unknown command 'pakc'; did you mean 'pack'?");
   // Nothing close: the commands are listed, nothing is suggested.
   r = test::run({cli(), "frobnicate"});
-  expect_usage_error(r, "unknown command 'frobnicate' (commands: pack, export, load, targets");
+  expect_usage_error(
+      r,
+      "unknown command 'frobnicate' (commands: pack, export, load, inspect, targets, "
+      "extract, verify)");
   EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;
 }
 
@@ -193,7 +196,8 @@ TEST(Cli, ExportJsonSummary) {
     phases.push_back(p["name"]);
     EXPECT_GE(p["seconds"].get<double>(), 0.0);
   }
-  EXPECT_EQ(phases, (std::vector<std::string>{"serialize", "pack", "compile", "link", "verify"}));
+  EXPECT_EQ(phases,
+            (std::vector<std::string>{"serialize", "pack", "digest", "compile", "link", "verify"}));
   std::vector<std::string> actions;
   for (const auto& s : j["tool_steps"]) {
     actions.push_back(s["action"]);

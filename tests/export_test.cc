@@ -78,6 +78,9 @@ TEST_P(ExportPackers, EveryPackerAndCompilerGivesTheSameTree) {
   }
   test::run_ok(argv);
   EXPECT_EQ(load_json(so), load_json(reference));
+  // Whatever the packer, the output carries the integrity digest (the native writer's object).
+  auto v = test::run_ok({test::cli(), "verify", so.string()});
+  EXPECT_NE(v.out.find("digest ok"), std::string::npos) << v.out;
   // And the tree's payloads are the bytes of the input files.
   LoadOptions opts;
   opts.opaque_unknown_kinds = true;
@@ -206,9 +209,9 @@ TEST(Export, EveryPhaseIsReportedAsItStartsAndEnds) {
   ExportReport r = export_library(man.tree, m.dir / "out.so", o);
   EXPECT_EQ(events,
             (std::vector<std::string>{"start serialize", "end serialize", "start pack", "end pack",
-                                      "start compile", "end compile", "start link", "end link",
-                                      "start verify", "end verify"}));
-  ASSERT_EQ(r.phases.size(), 5u);
+                                      "start digest", "end digest", "start compile", "end compile",
+                                      "start link", "end link", "start verify", "end verify"}));
+  ASSERT_EQ(r.phases.size(), 6u);
   EXPECT_EQ(r.phases.back().name, "verify");
 }
 
@@ -429,6 +432,17 @@ TEST(Export, SummaryNamesTheVerifyPhase) {
   auto r =
       test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
   EXPECT_NE(r.out.find(", verify "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", digest "), std::string::npos) << r.out;
+}
+
+TEST(Export, NoDigestLeavesTheDigestSymbolOut) {
+  Model m;
+  auto so = m.dir / "s.so";
+  auto r =
+      test::run_ok({test::cli(), "export", m.manifest.string(), "-o", so.string(), "--no-digest"});
+  EXPECT_EQ(r.out.find(", digest "), std::string::npos) << r.out;
+  auto v = test::run_ok({test::cli(), "verify", so.string()});
+  EXPECT_NE(v.out.find("digest absent"), std::string::npos) << v.out;
 }
 
 struct BadManifest {

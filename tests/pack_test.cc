@@ -815,5 +815,45 @@ TEST(PackCommand, EveryPlaceholderHasItsValue) {
   EXPECT_EQ(read_bytes(ws / "imports.bin"), s.blob.read_all());
 }
 
+// `mblob pack --digest`: a second object beside OUTPUT defining <prefix>__mblob_digest, the
+// 16-byte XXH3-128 of INPUT in canonical order; only for blob symbols and file inputs/outputs.
+TEST(PackDigest, SecondObjectHoldsTheInputsXxh3_128) {
+  TempDir d;
+  auto payload = pattern_bytes(5000, 8);
+  write_bytes(d / "in.bin", payload);
+  run_ok({cli(), "pack", (d / "in.bin").string(), "-o", (d / "x.o").string(), "--symbol",
+          "m___tvm_ffi__library_bin", "--digest", "-q"});
+  auto f = obj::readelf((d / "x.digest.o").string());
+  const obj::Symbol* s = f.symbol("m___mblob_digest");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->size, 16u);
+  const obj::Section* sec = f.section(".rodata");
+  ASSERT_NE(sec, nullptr);
+  Digest128 want = xxh3_128(ByteView(payload));
+  EXPECT_EQ(obj::file_range(d / "x.digest.o", sec->offset + s->value, 16),
+            std::vector<std::uint8_t>(want.begin(), want.end()));
+}
+
+TEST(PackDigest, NeedsABlobSymbolAFileInputAndAFileOutput) {
+  TempDir d;
+  write_bytes(d / "in.bin", pattern_bytes(100, 8));
+  auto r = run({cli(), "pack", (d / "in.bin").string(), "-o", (d / "x.o").string(), "--symbol",
+                "weights", "--digest"});
+  EXPECT_EQ(r.exit_code, 2);  // usage errors
+  EXPECT_NE(r.err.find("--digest: the symbol weights is not a blob symbol"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(d / "x.o"));  // refused before anything is written
+  r = run(
+      {cli(), "pack", "-", "-o", (d / "y.o").string(), "--symbol", "__tvm_dev_mblob", "--digest"},
+      {}, "bytes");
+  EXPECT_EQ(r.exit_code, 2);  // usage errors
+  EXPECT_NE(r.err.find("--digest needs a file INPUT"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "y.o"));
+  r = run({cli(), "pack", (d / "in.bin").string(), "-o", "/dev/null", "--symbol", "__tvm_dev_mblob",
+           "--digest"});
+  EXPECT_EQ(r.exit_code, 2);  // usage errors
+  EXPECT_NE(r.err.find("--digest needs a file OUTPUT"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace mblob::test

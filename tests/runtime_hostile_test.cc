@@ -237,7 +237,7 @@ TEST(RuntimeHostile, ForeignArchitectureLibraryIsNamedNotMissing) {
   EXPECT_HAS(m, so.string() +
                     " is an ELF64 little-endian aarch64 shared object; this process is ELF64 "
                     "little-endian x86-64");
-  EXPECT_HAS(m, "reading foreign libraries without loading them is not supported yet");
+  EXPECT_HAS(m, "`mblob inspect " + so.string() + "` reads it without loading it");
 }
 
 TEST(RuntimeHostile, RelocatableObjectIsNotASharedLibrary) {
@@ -245,7 +245,18 @@ TEST(RuntimeHostile, RelocatableObjectIsNotASharedLibrary) {
   test::write_text(d / "m.c", blob_source());
   auto obj = d / "m.o";
   test::run_ok({"cc", "-c", "-o", obj.string(), (d / "m.c").string()});
-  EXPECT_HAS(load_error(obj), "relocatable object, not a shared library");
+  EXPECT_HAS(load_error(obj), "relocatable object, not a shared library; `mblob inspect");
+}
+
+TEST(RuntimeHostile, ArchiveIsRefusedAndPointsToInspect) {
+  TempDir d;
+  test::write_text(d / "m.c", blob_source());
+  auto obj = d / "m.o";
+  auto lib = d / "libm.a";
+  test::run_ok({"cc", "-c", "-o", obj.string(), (d / "m.c").string()});
+  test::run_ok({"ar", "rc", lib.string(), obj.string()});
+  EXPECT_HAS(load_error(lib), "an ar archive (a static library) cannot be loaded; `mblob inspect " +
+                                  lib.string() + "` reads it without loading it");
 }
 
 // ---- Dependencies: dlsym also searches DT_NEEDED libraries; their symbols are not ours.

@@ -56,7 +56,8 @@ mode_t current_umask() {
 }  // namespace
 
 MappedFile::MappedFile(const fs::path& path) : path_(path) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) throw_errno("cannot open " + path.string());
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) throw_errno("cannot stat " + path.string());

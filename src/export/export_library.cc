@@ -4,14 +4,18 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <optional>
 
 #include "../pack/pack_util.h"
+#include "mblob/core/digest.h"
 #include "mblob/core/file.h"
+#include "mblob/core/interrupts.h"
 #include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/export/export.h"
 #include "mblob/format/writer.h"
+#include "mblob/object/elf_writer.h"
 #include "mblob/object/symbol_search.h"
 
 namespace mblob {
@@ -69,47 +73,95 @@ bool is_source(const fs::path& p) {
 // the first entry: enough to catch a wrong symbol or section, without reading the payloads).
 constexpr std::size_t kVerifyHeadBytes = 64;
 
-// The post-link check of an ELF output or ar archive (`staged`, not yet renamed onto `out`):
-// it defines `symbol` with the serialized size (st_size 0, as objcopy leaves it, is accepted
-// when the file holds the blob's length after the symbol) and the bytes there start with the
-// blob's first bytes. It maps the file and reads the headers, the symbol tables and one page
-// of the blob: nothing is hashed.
-// Returns the name of the section holding the symbol (of its first definition).
-std::string verify_output(const fs::path& staged, const fs::path& out, const std::string& symbol,
-                          const ByteSource& blob, const std::string& packer) {
+// What the post-link check expects: the blob symbol with the serialized blob, and (when export
+// wrote one) the digest symbol with the digest computed while serializing.
+struct Expected {
+  std::string symbol;
+  const ByteSource* blob = nullptr;
+  std::string digest_symbol;  // "" when no digest was written
+  Digest128 digest{};
+  std::string packer;
+};
+
+// The blob symbol's definitions in the output: the serialized size (st_size 0, as objcopy leaves
+// it, is accepted when the file holds the blob's length after the symbol) and the blob's first
+// bytes there.
+void verify_blob_symbol(ByteView file, const std::string& where, const SymbolLocation& loc,
+                        const std::vector<std::uint8_t>& head, const Expected& e) {
+  std::string in = loc.member.empty() ? where : where + "(" + loc.member + ")";
+  if (loc.size != 0 && loc.size != e.blob->size()) {
+    throw Error(fmt::format(
+        "{}: the blob symbol {} has {} bytes, but the serialized blob has {} (packer {}); the "
+        "output was not written",
+        in, e.symbol, loc.size, e.blob->size(), e.packer));
+  }
+  if (e.blob->size() > file.size() - loc.offset) {
+    throw Error(fmt::format(
+        "{}: the blob symbol {} is followed by {} bytes of the file, fewer than the blob's {} "
+        "(packer {}); the output was not written",
+        in, e.symbol, file.size() - loc.offset, e.blob->size(), e.packer));
+  }
+  if (ByteView(file.data() + loc.offset, head.size()) != ByteView(head)) {
+    throw Error(fmt::format(
+        "{}: the bytes at the blob symbol {} are not the serialized blob (its first {} bytes "
+        "differ; packer {}); the output was not written",
+        in, e.symbol, head.size(), e.packer));
+  }
+}
+
+// The digest symbol holds the 16 bytes computed from the serialized blob. The digest was
+// computed once, from the same ByteSource the packer streamed into the output, and the blob
+// symbol's size and first bytes are checked above: hashing the output's copy again would cost
+// a second read of the whole blob for what only a corrupting packer could change.
+void verify_digest_symbol(ByteView file, const std::string& where,
+                          const std::vector<SymbolLocation>& found, const Expected& e) {
+  const SymbolLocation* digest = nullptr;
+  for (const auto& loc : found) {
+    if (loc.name == e.digest_symbol) digest = &loc;
+  }
+  if (digest == nullptr) {
+    throw Error(fmt::format(
+        "{}: the output does not define the digest symbol {}; the output was not written", where,
+        e.digest_symbol));
+  }
+  if (digest->size != e.digest.size() || file.size() - digest->offset < e.digest.size() ||
+      ByteView(file.data() + digest->offset, e.digest.size()) !=
+          ByteView(e.digest.data(), e.digest.size())) {
+    throw Error(fmt::format(
+        "{}: the digest symbol {} does not hold the blob's XXH3-128 {}; the output was not "
+        "written",
+        where, e.digest_symbol, digest_hex(e.digest)));
+  }
+}
+
+// The post-link check of an ELF output or ar archive (`staged`, not yet renamed onto `out`). It
+// maps the file and reads the headers, the symbol tables, one page of the blob and the digest's
+// 16 bytes: nothing is hashed. Returns the name of the section holding the blob symbol (of its
+// first definition).
+std::string verify_output(const fs::path& staged, const fs::path& out, const Expected& e) {
   MappedFile file(staged);
   const std::string where = out.string();
-  std::vector<SymbolLocation> found =
-      find_symbols(file.bytes(), where, [&](std::string_view n) { return n == symbol; });
-  if (found.empty()) {
+  std::vector<SymbolLocation> found = find_symbols(file.bytes(), where, [&](std::string_view n) {
+    return n == e.symbol || (!e.digest_symbol.empty() && n == e.digest_symbol);
+  });
+  const std::vector<std::uint8_t> head = e.blob->head(kVerifyHeadBytes);
+  bool any = false;
+  for (const SymbolLocation& loc : found) {
+    if (loc.name != e.symbol) continue;
+    any = true;
+    verify_blob_symbol(file.bytes(), where, loc, head, e);
+  }
+  if (!any) {
     throw Error(
         fmt::format("{}: the output does not define the blob symbol {} (did packer {} define it?); "
                     "the output was not written",
-                    where, symbol, packer));
+                    where, e.symbol, e.packer));
   }
-  const std::vector<std::uint8_t> head = blob.head(kVerifyHeadBytes);
+  if (!e.digest_symbol.empty()) verify_digest_symbol(file.bytes(), where, found, e);
   for (const SymbolLocation& loc : found) {
-    std::string in = loc.member.empty() ? where : where + "(" + loc.member + ")";
-    if (loc.size != 0 && loc.size != blob.size()) {
-      throw Error(fmt::format(
-          "{}: the blob symbol {} has {} bytes, but the serialized blob has {} (packer {}); the "
-          "output was not written",
-          in, symbol, loc.size, blob.size(), packer));
-    }
-    if (blob.size() > file.bytes().size() - loc.offset) {
-      throw Error(fmt::format(
-          "{}: the blob symbol {} is followed by {} bytes of the file, fewer than the blob's {} "
-          "(packer {}); the output was not written",
-          in, symbol, file.bytes().size() - loc.offset, blob.size(), packer));
-    }
-    if (ByteView(file.bytes().data() + loc.offset, head.size()) != ByteView(head)) {
-      throw Error(fmt::format(
-          "{}: the bytes at the blob symbol {} are not the serialized blob (its first {} bytes "
-          "differ; packer {}); the output was not written",
-          in, symbol, head.size(), packer));
-    }
+    if (loc.name == e.symbol) return loc.section;
   }
-  return found.front().section;
+  return {};
 }
 
 std::string seconds(std::chrono::nanoseconds ns) {
@@ -173,6 +225,21 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     blob = serialize(tree, flat, so);
   });
   report.blob_bytes = blob.size();
+  // The integrity digest (ELF targets; a COFF DLL gets none, docs/inspect.md): the blob is read
+  // once, in chunks, on a second thread while the packer streams it into its object (the
+  // native packer copies in the kernel, so the two overlap on two cores; a digest alone costs
+  // ~0.27 s per GiB here). The verify phase compares the output's copy with this value.
+  Expected expected;
+  std::future<Digest128> digest;
+  if (options.digest && target.container == Container::elf) {
+    digest = std::async(std::launch::async, [&blob] {
+      // Interrupts go to the main thread only: its InterruptsBlocked sections (creating and
+      // registering temporaries) must not be run over by a handler on this thread.
+      InterruptsBlocked blocked;
+      return xxh3_128(blob);
+    });
+    expected.digest_symbol = options.prefix + symbols::kDigest;
+  }
   std::string base = options.symbol.empty() ? default_blob_symbol(options.format) : options.symbol;
   report.symbol = options.prefix + base;
   // The symbol goes into generated C (registration, c-hex, c-embed): a C identifier only.
@@ -194,6 +261,17 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     req.settings.progress = !options.quiet;
     packed = run_packer(packer_name, pack, req);
   });
+  if (digest.valid()) {
+    // What the digest adds to the export's wall time: the wait for it after the pack.
+    phase("digest", [&] {
+      expected.digest = digest.get();
+      // The digest as a tiny object of its own, written by the native ELF writer whatever the
+      // packer (so c-hex, asm-incbin, objcopy, command and callback outputs get it too).
+      fs::path digest_object = ws.path() / "mblob_digest.o";
+      write_digest_object(expected.digest_symbol, expected.digest, target, digest_object);
+      packed.push_back(digest_object);
+    });
+  }
 
   std::vector<fs::path> link_inputs;
   phase("compile", [&] {
@@ -234,6 +312,9 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   std::chrono::nanoseconds verify_time{0};
   Clock::time_point link_start;
   bool verified = false;
+  expected.symbol = report.symbol;
+  expected.blob = &blob;
+  expected.packer = packer_name;
   OutputCheck verify;
   if (target.container == Container::elf) {
     verify = [&](const fs::path& staged) {
@@ -241,7 +322,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
       verified = true;
       phase_ended({"link", t0 - link_start});
       phase_started("verify");
-      report.section = verify_output(staged, out, report.symbol, blob, packer_name);
+      report.section = verify_output(staged, out, expected);
       verify_time = Clock::now() - t0;
       phase_ended({"verify", verify_time});
     };

@@ -272,12 +272,44 @@ std::uint64_t ElfFile::file_offset_of(const SymbolEntry& sym) const {
 }
 
 std::string container_name(const FileHeader& h) {
+  // The names binutils' BFD and LLVM's objdump give ("file format ..."): the byte order is part
+  // of the name where it varies for a machine (elf64-powerpc is big-endian, elf64-powerpcle
+  // little-endian).
+  const bool le = h.endian == Endian::little;
+  const char* bits = h.is_64 ? "elf64-" : "elf32-";
+  switch (h.machine) {
+    case EM_386:
+      return std::string(bits) + "i386";
+    case EM_X86_64:
+      return std::string(bits) + "x86-64";
+    case EM_AARCH64:
+      return std::string(bits) + (le ? "littleaarch64" : "bigaarch64");
+    case EM_ARM:
+      return std::string(bits) + (le ? "littlearm" : "bigarm");
+    case EM_PPC:
+    case EM_PPC64:
+      return std::string(bits) + (le ? "powerpcle" : "powerpc");
+    case EM_RISCV:
+      return std::string(bits) + (le ? "littleriscv" : "bigriscv");
+    case EM_MIPS:
+      return std::string(bits) + (le ? "tradlittlemips" : "tradbigmips");
+    case EM_SPARC:
+    case EM_SPARCV9:
+      return std::string(bits) + "sparc";
+    case EM_S390:
+      return std::string(bits) + "s390";
+    case EM_QDSP6:
+      return std::string(bits) + "hexagon";
+    case EM_LOONGARCH:
+      return std::string(bits) + "loongarch";
+    default:
+      break;
+  }
   std::string machine = machine_name(h.machine);
   for (char& c : machine) {
     if (c == ' ') c = '-';
   }
-  return std::string(h.is_64 ? "elf64-" : "elf32-") + machine +
-         (h.endian == Endian::big ? "-be" : "");
+  return std::string(bits) + machine + (le ? "" : "-be");
 }
 
 }  // namespace mblob::elf

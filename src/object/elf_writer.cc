@@ -523,4 +523,13 @@ ObjectInfo write_object_from_fd(const ObjectSpec& spec, int in_fd, const std::st
   return info;
 }
 
+ObjectInfo write_digest_object(const std::string& symbol, const Digest128& digest,
+                               const Target& target, const std::filesystem::path& out) {
+  ObjectSpec spec;
+  spec.symbol = symbol;
+  spec.target = &target;
+  spec.align = 8;
+  return write_object(spec, ByteSource::from_bytes({digest.begin(), digest.end()}), out);
+}
+
 }  // namespace mblob

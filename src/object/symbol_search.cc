@@ -3,6 +3,7 @@
 
 #include "mblob/core/error.h"
 #include "mblob/object/archive.h"
+#include "mblob/object/elf.h"
 #include "mblob/object/elf_headers.h"
 #include "mblob/object/elf_reader.h"
 
@@ -29,6 +30,7 @@ void search_elf(ByteView bytes, std::uint64_t base, const std::string& where,
     loc.offset = offset;
     loc.size = sym.size;
     if (sym.shndx < f.sections().size()) loc.section = f.sections()[sym.shndx].name;
+    loc.function = sym.type == elf::STT_FUNC;
     out.push_back(std::move(loc));
   });
 }
@@ -64,17 +66,20 @@ std::vector<SymbolLocation> find_symbols(ByteView file, const std::string& where
   return out;
 }
 
+const BlobSymbolName* blob_symbol_base(std::string_view name) {
+  for (const auto& b : blob_symbol_names()) {
+    std::string_view base = b.name;
+    if (name.size() >= base.size() && name.substr(name.size() - base.size()) == base) return &b;
+  }
+  return nullptr;
+}
+
 std::vector<BlobSymbol> find_blob_symbols(ByteView file, const std::string& where) {
-  auto base_of = [](std::string_view name) -> const BlobSymbolName* {
-    for (const auto& b : blob_symbol_names()) {
-      std::string_view base = b.name;
-      if (name.size() >= base.size() && name.substr(name.size() - base.size()) == base) return &b;
-    }
-    return nullptr;
-  };
+  const auto& base_of = blob_symbol_base;
   std::vector<BlobSymbol> out;
   for (auto& loc :
        find_symbols(file, where, [&](std::string_view n) { return base_of(n) != nullptr; })) {
+    if (loc.function) continue;
     const BlobSymbolName* b = base_of(loc.name);
     BlobSymbol s;
     s.base = b->name;

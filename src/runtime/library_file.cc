@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -71,12 +72,12 @@ void check_machine(const elf::FileHeader& h, const std::string& path) {
     throw Error(path + " is an " + elf::describe(h) + "; this process is " +
                 (self->is_64 ? "ELF64 " : "ELF32 ") +
                 (self->endian == Endian::little ? "little-endian " : "big-endian ") +
-                elf::machine_name(self->machine) +
-                ": it cannot be loaded here, and reading foreign libraries without loading them "
-                "is not supported yet (mblob inspect, to come)");
+                elf::machine_name(self->machine) + ": it cannot be loaded here; `mblob inspect " +
+                path + "` reads it without loading it");
   }
   if (h.type != elf::ET_DYN) {
-    throw Error(path + " is an " + elf::describe(h) + ", not a shared library");
+    throw Error(path + " is an " + elf::describe(h) + ", not a shared library; `mblob inspect " +
+                path + "` reads it without loading it");
   }
 }
 
@@ -116,6 +117,11 @@ LibraryFile check_library_file(const std::string& open_path, const std::string& 
                 "; a library must be a regular file");
   }
   auto head = read_at(f.fd, 0, elf::kMaxFileHeaderBytes, path);
+  if (head.size() >= 8 && std::memcmp(head.data(), "!<arch>\n", 8) == 0) {
+    throw Error("cannot load " + path +
+                ": an ar archive (a static library) cannot be loaded; `mblob inspect " + path +
+                "` reads it without loading it");
+  }
   if (!elf::has_elf_magic(head)) {
     throw Error("cannot load " + path + ": not an ELF file (it does not start with \\x7fELF)");
   }

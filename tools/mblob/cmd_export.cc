@@ -33,6 +33,7 @@ struct ExportArgs {
   bool quiet = false;
   bool json = false;
   bool verbose = false;
+  bool no_digest = false;
 };
 
 double seconds(std::chrono::nanoseconds ns) { return std::chrono::duration<double>(ns).count(); }
@@ -123,6 +124,7 @@ int run_export(const ExportArgs& a) {
   o.pack.command = a.pack_command;
   o.quiet = a.quiet;
   show_phases(a, o);
+  o.digest = !a.no_digest;
   ExportReport r = export_library(m.tree, a.output, o);
   print_summary(a, r, std::string(target.triple));
   return kExitOk;
@@ -136,12 +138,14 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->footer(
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
-      "host code and link everything with the target's toolchain. Before the output replaces\n"
-      "the previous file, export reads it back (ELF libraries and ar archives; not yet COFF/PE\n"
-      "DLLs) and checks that it defines the blob symbol with the serialized size and bytes: a\n"
-      "packer or --pack-command that defines no blob fails the export. The output is written\n"
-      "atomically: a failure leaves the previous file, or none. A symbolic link is written\n"
-      "through (the file it names is replaced); a character device or FIFO (/dev/null, a\n"
+      "host code and link everything with the target's toolchain. For ELF targets it also\n"
+      "defines <prefix>__mblob_digest, the blob's XXH3-128 (16 bytes; --no-digest leaves it\n"
+      "out; `mblob verify` checks it). Before the output replaces the previous file, export\n"
+      "reads it back (ELF libraries and ar archives; not yet COFF/PE DLLs) and checks that it\n"
+      "defines the blob symbol with the serialized size and bytes, and the digest symbol with\n"
+      "the digest: a packer or --pack-command that defines no blob fails the export. The output\n"
+      "is written atomically: a failure leaves the previous file, or none. A symbolic link is\n"
+      "written through (the file it names is replaced); a character device or FIFO (/dev/null, a\n"
       "named pipe, /dev/stdout) gets the finished, checked library streamed into it, which is\n"
       "not atomic. A directory, a path ending in '/', and an output that is the manifest, a\n"
       "payload, a host source or an object are refused before any work (exit status 2).\n"
@@ -209,6 +213,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
                   "Alignment of the blob symbol in bytes, a power of two: decimal (010 is ten), "
                   "with an optional K, M, G or T (KiB ... TiB) suffix")
       ->default_str("16");
+  sub->add_flag("--no-digest", a->no_digest,
+                "Do not define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob, checked by "
+                "mblob verify; written for ELF targets only, TVM ignores it)");
   add_quiet_flag(sub, a->quiet);
   add_verbose_flag(sub, a->verbose);
   add_json_flag(sub, a->json,

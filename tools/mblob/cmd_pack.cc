@@ -14,7 +14,9 @@
 #include "mblob/core/error.h"
 #include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
+#include "mblob/core/text.h"
 #include "mblob/object/elf_writer.h"
+#include "mblob/object/symbol_search.h"
 #include "mblob/object/target.h"
 #include "options.h"
 #include "target_table.h"
@@ -37,7 +39,23 @@ struct PackArgs {
   bool quiet = false;
   bool json = false;
   bool list_targets = false;
+  bool digest = false;
 };
+
+// `--digest`: <prefix>__mblob_digest, in a second object beside OUTPUT ("x.o" -> "x.digest.o").
+// The symbol must be a blob symbol (any prefix, then a base name of format/layout.h), so that
+// inspect and verify pair the two by prefix.
+void write_pack_digest(const PackArgs& a, const ObjectSpec& spec) {
+  const BlobSymbolName* base = blob_symbol_base(a.symbol);  // checked in run_pack
+  std::string prefix = a.symbol.substr(0, a.symbol.size() - std::string_view(base->name).size());
+  std::filesystem::path out = *a.output;
+  out.replace_extension(".digest.o");
+  Digest128 d = xxh3_128(ByteSource::from_file(a.input));
+  write_digest_object(prefix + symbols::kDigest, d, *spec.target, out);
+  if (!a.quiet && !a.json) {
+    fmt::print("{}: {}{} (XXH3-128 {})\n", out.string(), prefix, symbols::kDigest, digest_hex(d));
+  }
+}
 
 // The summary on stdout (stderr when the output is standard output): one line of text, or one
 // JSON object with --json.
@@ -100,6 +118,17 @@ int run_pack(const PackArgs& a) {
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
+  if (a.digest && blob_symbol_base(a.symbol) == nullptr) {
+    throw UsageError("--digest: the symbol " + printable(a.symbol) +
+                     " is not a blob symbol (<prefix>__tvm_ffi__library_bin, "
+                     "<prefix>__tvm_ffi_library_bin or <prefix>__tvm_dev_mblob)");
+  }
+  if (a.digest && a.input == "-") {
+    throw UsageError("--digest needs a file INPUT (a stream cannot be read twice)");
+  }
+  if (a.digest && resolve_output(output).stream) {
+    throw UsageError("--digest needs a file OUTPUT (the digest object is written beside it)");
+  }
 
   WriteOptions options;
   options.progress = !a.quiet;
@@ -124,6 +153,7 @@ int run_pack(const PackArgs& a) {
   } else {
     info = write_object(spec, ByteSource::from_file(a.input), output, options);
   }
+  if (a.digest) write_pack_digest(a, spec);
   print_summary(a, spec, info, std::chrono::steady_clock::now() - start);
   return kExitOk;
 }
@@ -181,6 +211,11 @@ void setup(CLI::App& app, Action& selected) {
   cmd->add_option("--elf-flags", args->elf_flags,
                   "Override the target's ELF e_flags: decimal, or hex with 0x (e.g. 0x2 for "
                   "powerpc64 ELFv2); must match the objects it is linked with.");
+  cmd->add_flag("--digest", args->digest,
+                "Also write OUTPUT with extension .digest.o (x.o -> x.digest.o): an object "
+                "defining <prefix>__mblob_digest, the 16-byte XXH3-128 of INPUT, which mblob "
+                "inspect/verify check. SYMBOL must be a blob symbol (<prefix>__tvm_ffi__library_bin"
+                " ...); INPUT must be a regular file.");
   add_quiet_flag(cmd, args->quiet);
   add_json_flag(cmd, args->json,
                 "{output, symbol, target, section, large, align, payload_bytes, output_bytes, "

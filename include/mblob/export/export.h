@@ -14,8 +14,10 @@
 namespace mblob {
 
 struct ExportPhase {
-  // "serialize", "pack", "compile", "link", "verify" (ELF and ar outputs: the output defines
-  // the blob symbol with the serialized size and bytes; checked before it replaces the output)
+  // "serialize", "pack", "digest" (XXH3-128 of the blob, ELF targets: computed during the pack
+  // on a second thread; this is the wait for it after the pack), "compile", "link",
+  // "verify" (ELF and ar outputs: the output defines the blob symbol with the serialized size
+  // and bytes, and the digest symbol with the digest; checked before it replaces the output)
   std::string name;
   std::chrono::nanoseconds elapsed{0};
 };
@@ -35,6 +37,9 @@ struct ExportOptions {
   // there so the intermediate files can be looked at (ExportReport::workspace names it).
   std::filesystem::path workspace;
   bool quiet = false;  // no progress on stderr
+  // Also define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob; ELF targets only), in
+  // an object of its own written by the native writer, whatever the packer.
+  bool digest = true;
   // Receives warnings (e.g. empty ffi payloads). Default: stderr.
   std::function<void(const std::string&)> warn;
   // Told when each phase (ExportPhase::name) starts and ends, in order, for status lines; the

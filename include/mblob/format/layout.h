@@ -22,6 +22,9 @@ namespace symbols {
 inline constexpr const char* kFfiBin = "__tvm_ffi__library_bin";
 inline constexpr const char* kFfiBinOld = "__tvm_ffi_library_bin";  // early tvm-ffi releases
 inline constexpr const char* kLegacyBin = "__tvm_dev_mblob";
+// mblob's integrity digest beside the blob: <prefix>__mblob_digest, 16 bytes (XXH3-128 of the
+// blob symbol's bytes, canonical byte order; docs/format.md "Integrity digest"). TVM ignores it.
+inline constexpr const char* kDigest = "__mblob_digest";
 // Context pointers: when a library defines one, the loader stores the library module in it.
 inline constexpr const char* kFfiCtx = "__tvm_ffi__library_ctx";
 inline constexpr const char* kFfiCtxOld = "__tvm_ffi_library_ctx";

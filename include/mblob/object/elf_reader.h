@@ -87,8 +87,9 @@ class ElfFile {
   std::vector<ProgramHeader> segments_;
 };
 
-// "elf64-x86-64", "elf32-hexagon", "elf64-powerpc64-be": the container, class, machine and (for
-// big-endian files) the byte order, as `inspect` and error messages name them.
+// The container as binutils' BFD and llvm-objdump name it: "elf64-x86-64", "elf32-i386",
+// "elf32-hexagon", "elf64-littleaarch64", "elf64-powerpc" (big-endian) / "elf64-powerpcle";
+// a machine with no such name: "elf64-<machine_name>", "-be" appended when big-endian.
 std::string container_name(const FileHeader& header);
 
 }  // namespace mblob::elf

@@ -25,6 +25,7 @@
 #include <string>
 
 #include "mblob/core/byte_source.h"
+#include "mblob/core/digest.h"
 #include "mblob/object/target.h"
 
 namespace mblob {
@@ -76,5 +77,11 @@ ObjectInfo write_object(const ObjectSpec& spec, const ByteSource& payload,
 // ELF header patched afterwards. `in_name` names the stream in errors ("<stdin>").
 ObjectInfo write_object_from_fd(const ObjectSpec& spec, int in_fd, const std::string& in_name,
                                 const std::filesystem::path& out, const WriteOptions& options = {});
+
+// The integrity digest's object: `symbol` (<prefix>__mblob_digest) defined as the 16 bytes of
+// `digest` (canonical order, core/digest.h) in .rodata, 8-aligned, default visibility (so a
+// stripped library keeps it in .dynsym). Export adds it to the link whatever the packer.
+ObjectInfo write_digest_object(const std::string& symbol, const Digest128& digest,
+                               const Target& target, const std::filesystem::path& out);
 
 }  // namespace mblob

@@ -21,12 +21,14 @@ namespace mblob {
 // A defined symbol and where its bytes are.
 struct SymbolLocation {
   std::string name;           // as in the symbol table
-  std::string container;      // "elf64-x86-64", "elf32-hexagon", "elf64-powerpc64-be"
+  std::string container;      // "elf64-x86-64", "elf32-hexagon", "elf64-powerpc" (big-endian)
   std::uint16_t machine = 0;  // the container's machine code (ELF e_machine)
   std::string member;         // the archive member holding it; "" when not in an archive
   std::uint64_t offset = 0;   // file offset of the first byte (archive offsets included)
   std::uint64_t size = 0;     // the symbol's size (ELF st_size)
   std::string section;        // the name of the section holding it ("" when it has none)
+  bool function = false;      // code (ELF STT_FUNC), such as export's registration function
+                              // mblob_register_<blob symbol>: never a blob
 };
 
 // Every defined symbol whose name `wanted` accepts, with its bytes located in `file`. A symbol
@@ -44,7 +46,10 @@ struct BlobSymbol {
   Format format = Format::ffi;
 };
 
-// Every blob symbol in `file` (an archive of several models lists each prefix).
+// The blob base name `name` ends with (any prefix before it), or nullptr.
+const BlobSymbolName* blob_symbol_base(std::string_view name);
+
+// Every blob symbol in `file`, functions excepted (an archive of several models lists each prefix).
 std::vector<BlobSymbol> find_blob_symbols(ByteView file, const std::string& where);
 
 }  // namespace mblob
