@@ -85,10 +85,14 @@ extern "C" void on_interrupt(int sig) {
   std::raise(sig);
 }
 
-// The watchdog (see the header): a forked copy of us that only waits on a pipe. A byte means
-// "the tool is done, leave"; end of file means we died without saying so: kill the group.
-// Only async-signal-safe calls: we may have other threads, and this never execs.
-[[noreturn]] void watchdog_main(int watch_fd, int ready_fd, pid_t pgid, int max_fd) noexcept {
+// The watchdog (see the header): a forked copy of us that only waits on a pipe. It is started
+// before its tool, so no moment passes in which the tool runs unwatched: the first message is the
+// tool's process group id (0: no tool was started, leave); then a byte means "the tool is done,
+// leave", and end of file means we died without saying so: kill the group. End of file before
+// the group id means we died before the tool was started, or in the few instructions between the
+// spawn and the write of its id. Only async-signal-safe calls: we may have other threads, and
+// this never execs.
+[[noreturn]] void watchdog_main(int watch_fd, int ready_fd, int max_fd) noexcept {
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   for (int sig : kInterruptSignals) ::sigaction(sig, &ignore, nullptr);
@@ -102,6 +106,16 @@ extern "C" void on_interrupt(int sig) {
     for (int i = 2; i < max_fd; ++i) ::close(i);
   }
   ::close(1);  // "ready": everything else is closed by now
+  pid_t pgid = 0;
+  auto* p = reinterpret_cast<char*>(&pgid);
+  std::size_t got = 0;
+  while (got < sizeof pgid) {
+    ssize_t n = ::read(0, p + got, sizeof pgid - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ::_exit(0);
+    got += static_cast<std::size_t>(n);
+  }
+  if (pgid <= 0) ::_exit(0);
   char byte = 0;
   ssize_t n = 0;
   while ((n = ::read(0, &byte, 1)) < 0 && errno == EINTR) {
@@ -133,6 +147,55 @@ struct Pipe {
   }
 };
 
+// A watchdog forked before its tool is spawned (see watchdog_main). Until a ChildGuard takes it
+// over, it is told "no tool" when it goes out of scope.
+struct Watchdog {
+  pid_t pid = 0;
+  int fd = -1;  // write end of its pipe
+  Watchdog() {
+    int watch[2], ready[2];
+    if (::pipe2(watch, O_CLOEXEC) != 0) throw_errno("cannot create a pipe");
+    if (::pipe2(ready, O_CLOEXEC) != 0) {
+      ::close(watch[0]);
+      ::close(watch[1]);
+      throw_errno("cannot create a pipe");
+    }
+    struct rlimit lim {};
+    int max_fd = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 65536
+                     ? static_cast<int>(lim.rlim_cur)
+                     : 65536;
+    pid_t w = ::fork();
+    if (w == 0) watchdog_main(watch[0], ready[1], max_fd);
+    int fork_errno = errno;
+    ::close(watch[0]);
+    ::close(ready[1]);
+    if (w < 0) {
+      ::close(watch[1]);
+      ::close(ready[0]);
+      throw_errno("cannot start a watchdog for a tool", fork_errno);
+    }
+    pid = w;
+    fd = watch[1];
+    // Until the watchdog has closed its copies of our descriptors, it holds the locks of our
+    // temporaries too: wait for that (end of file on `ready`), it takes microseconds.
+    char byte = 0;
+    while (::read(ready[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::close(ready[0]);
+  }
+  ~Watchdog() {
+    if (fd < 0) return;
+    pid_t none = 0;  // no tool was started
+    [[maybe_unused]] ssize_t n = ::write(fd, &none, sizeof none);
+    ::close(fd);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+};
+
 // Registers a child's process group while we wait for it, with its watchdog; kills and reaps it
 // if we leave early (an exception while draining output), so no tool outlives the call that
 // started it.
@@ -160,26 +223,9 @@ class ChildGuard {
   ChildGuard(const ChildGuard&) = delete;
   ChildGuard& operator=(const ChildGuard&) = delete;
 
-  // Starts the watchdog that kills the group if this process dies without dismissing it.
-  void watch() {
-    Pipe watch, ready;
-    struct rlimit lim {};
-    int max_fd = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 65536
-                     ? static_cast<int>(lim.rlim_cur)
-                     : 65536;
-    pid_t w = ::fork();
-    if (w == 0) watchdog_main(watch.read.fd, ready.write.fd, pid_, max_fd);
-    if (w < 0) throw_errno("cannot start a watchdog for child process " + std::to_string(pid_));
-    watchdog_pid_ = w;
-    watch_fd_ = std::exchange(watch.write.fd, -1);
-    if (slot_) slot_->watchdog_fd.store(watch_fd_);
-    // Until the watchdog has closed its copies of our descriptors, it holds the locks of our
-    // temporaries too: wait for that (end of file on `ready`), it takes microseconds.
-    ready.write.reset();
-    char byte = 0;
-    while (::read(ready.read.fd, &byte, 1) < 0 && errno == EINTR) {
-    }
-  }
+  // Hands the tool's group to its watchdog (started before the tool), which from now on kills
+  // the group if this process dies without dismissing it.
+  void watch(Watchdog& w) noexcept;
 
   void kill_group(int sig) const { ::kill(-pid_, sig); }
   int wait() {
@@ -236,6 +282,14 @@ class ChildGuard {
   int watch_fd_ = -1;
   bool reaped_ = false;
 };
+
+void ChildGuard::watch(Watchdog& w) noexcept {
+  pid_t group = pid_;
+  [[maybe_unused]] ssize_t n = ::write(w.fd, &group, sizeof group);  // atomic: a pipe, 4 bytes
+  watchdog_pid_ = std::exchange(w.pid, 0);
+  watch_fd_ = std::exchange(w.fd, -1);
+  if (slot_) slot_->watchdog_fd.store(watch_fd_);
+}
 
 // posix_spawn attributes and file actions as RAII, so an early throw does not leak them.
 struct SpawnSetup {
@@ -403,6 +457,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   for (auto& a : argv_copy) args.push_back(a.data());
   args.push_back(nullptr);
 
+  Watchdog watchdog;  // before the tool: it never runs unwatched
   const auto start = Clock::now();
   pid_t pid = 0;
   std::optional<InterruptsBlocked> blocked(std::in_place);  // until the child is tracked
@@ -427,7 +482,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   }
 
   ChildGuard child(pid);
-  child.watch();
+  child.watch(watchdog);
   blocked.reset();
   const auto deadline =
       options.timeout.count() > 0 ? start + options.timeout : Clock::time_point::max();

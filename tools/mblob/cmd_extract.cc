@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "command.h"
+#include "common_options.h"
 #include "mblob/core/error.h"
 #include "mblob/core/text.h"
 #include "mblob/inspect/extract.h"
@@ -47,7 +48,7 @@ int run_extract(const ExtractArgs& a) {
   const FoundBlob& b = choose(f, a);
   ExtractReport r = extract_blob(b, a.output, a.force);
   if (!a.quiet) {
-    fmt::print(stderr, "extracted {} ({}): {} payload files, {} bytes, and manifest.json into {}\n",
+    fmt::print("extracted {} ({}): {} payload files, {} bytes, and manifest.json into {}\n",
                printable(b.where()), printable(b.symbol.location.name), r.files, r.bytes,
                printable(r.dir.string()));
   }
@@ -76,7 +77,7 @@ const Command kExtract(65, [](CLI::App& app, Action& selected) {
   sub->add_option("--prefix", args->prefix, "Take the blob with this symbol prefix (\"\" = none)");
   sub->add_option("--member", args->member, "Take the blob in this archive member");
   sub->add_flag("--force", args->force, "Replace a non-empty DIR");
-  sub->add_flag("-q,--quiet", args->quiet, "No summary line on stderr");
+  add_quiet_flag(sub, args->quiet);
   sub->callback([args, &selected] { selected = [args] { return run_extract(*args); }; });
 });
 

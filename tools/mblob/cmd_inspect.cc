@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
+#include "common_options.h"
 #include "mblob/core/error.h"
 #include "mblob/core/text.h"
 #include "mblob/format/legacy_kinds.h"
@@ -71,7 +72,9 @@ const Command kInspect(60, [](CLI::App& app, Action& selected) {
       "  mblob inspect a.so b.o c.a");
   sub->add_option("FILE", args->files, "Libraries, objects, executables or ar archives")
       ->required();
-  sub->add_flag("--json", args->json, "Print a JSON array, one object per blob");
+  add_json_flag(sub, args->json,
+                "a JSON array, one object per blob: mblob load --json's fields plus file, member, "
+                "container, machine, prefix, digest and xxh3_128 (docs/inspect.md)");
   sub->callback([args, &selected] { selected = [args] { return run_inspect(*args); }; });
 });
 

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
+#include "common_options.h"
 #include "mblob/core/text.h"
 #include "mblob/inspect/inspect.h"
 
@@ -41,7 +42,7 @@ const Command kVerify(70, [](CLI::App& app, Action& selected) {
       "  mblob verify model.so\n"
       "  mblob verify libmodels.a -q && echo intact");
   sub->add_option("FILE", args->file, "Library, object, executable or ar archive")->required();
-  sub->add_flag("-q,--quiet", args->quiet, "Print nothing on success");
+  add_quiet_flag(sub, args->quiet);  // nothing printed on success
   sub->callback([args, &selected] { selected = [args] { return run_verify(*args); }; });
 });
 

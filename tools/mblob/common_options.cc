@@ -33,7 +33,7 @@ CLI::Option* add_quiet_flag(CLI::App* cmd, bool& quiet) {
 }
 
 CLI::Option* add_json_flag(CLI::App* cmd, bool& json, const std::string& fields) {
-  return cmd->add_flag("--json", json, "Print the result as one JSON object on stdout: " + fields);
+  return cmd->add_flag("--json", json, "Print the result as JSON on stdout: " + fields);
 }
 
 CLI::Option* add_verbose_flag(CLI::App* cmd, bool& verbose) {

@@ -25,12 +25,14 @@
 // SIGKILL of this process cannot be caught, and PR_SET_PDEATHSIG would reach only the direct
 // child (gcc), not collect2 or ld. So every tool gets a watchdog: a forked copy of this process
 // that closes every descriptor but the read end of a pipe whose write end only we hold, ignores
-// the terminal's signals, and blocks in read(). When the tool ends normally we write one byte
-// (before reaping the tool, so its group id cannot be reused yet) and the watchdog exits; when
-// we die, the kernel closes the pipe, read() returns end of file, and the watchdog kills the
-// whole group with SIGKILL. The tools are dead within milliseconds of us. What is not covered: a
-// tool that leaves its group (setsid), and a SIGKILL in the few instructions between the spawn
-// and the watchdog's fork. The temporaries of the killed run stay until the next run to the
+// the terminal's signals, and blocks in read(). The watchdog is forked before the tool is
+// spawned, and told the tool's group id right after the spawn, so the tool never runs
+// unwatched. When the tool ends normally we write one byte (before reaping the tool, so its
+// group id cannot be reused yet) and the watchdog exits; when we die, the kernel closes the
+// pipe, read() returns end of file, and the watchdog kills the whole group with SIGKILL. The
+// tools are dead within milliseconds of us. What is not covered: a tool that leaves its group
+// (setsid), and a SIGKILL in the few instructions between the spawn's return and the write of
+// the group id to the watchdog. The temporaries of the killed run stay until the next run to the
 // same output removes them (see remove_stale_temporaries in core/file.h).
 #pragma once
 
