@@ -11,6 +11,7 @@
 #include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/export/export.h"
+#include "mblob/format/reader.h"
 #include "mblob/format/writer.h"
 #include "mblob/object/symbol_search.h"
 
@@ -65,21 +66,61 @@ bool is_source(const fs::path& p) {
   return false;
 }
 
+// A symbol without a size (COFF, PE): the blob read from its extent must be the serialized
+// blob's length, as its own header says (8 + its u64 body length). An ffi blob is also parsed
+// (module table and import tree; payloads are length-prefixed, so none is read). A legacy one
+// is not: walking its payloads could need kinds mblob has no walker for.
+void check_blob_length(ByteView extent, Format format, const std::string& in,
+                       const std::string& symbol, std::uint64_t expected,
+                       const std::string& packer) {
+  std::uint64_t length = 0;
+  try {
+    const std::string source = in + ": blob symbol " + symbol;
+    if (format == Format::ffi) {
+      length = parse_blob(extent, format, source).blob_bytes;
+    } else {
+      Reader r(extent, source);
+      const std::uint64_t body = r.u64le("the blob's length");
+      if (add_overflows(body, 8, &length) || length > extent.size()) {
+        r.fail_at(0, "the blob's length " + std::to_string(body) + " + 8 runs past the " +
+                         std::to_string(extent.size()) + " bytes of its section");
+      }
+    }
+  } catch (const Error& e) {
+    throw Error(fmt::format("{} (packer {}); the output was not written", e.what(), packer));
+  }
+  if (length != expected) {
+    throw Error(fmt::format(
+        "{}: the blob at symbol {} has {} bytes by its header, but the serialized blob has {} "
+        "(packer {}); the output was not written",
+        in, symbol, length, expected, packer));
+  }
+}
+
 // How many of the blob's first bytes the post-link check compares (its header and the start of
 // the first entry: enough to catch a wrong symbol or section, without reading the payloads).
 constexpr std::size_t kVerifyHeadBytes = 64;
 
-// The post-link check of an ELF output or ar archive (`staged`, not yet renamed onto `out`):
-// it defines `symbol` with the serialized size (st_size 0, as objcopy leaves it, is accepted
-// when the file holds the blob's length after the symbol) and the bytes there start with the
-// blob's first bytes. It maps the file and reads the headers, the symbol tables and one page
-// of the blob: nothing is hashed.
+// The post-link check of the output (`staged`, not yet renamed onto `out`): an ELF library, a
+// PE DLL (the symbol is one of its exports) or an ar archive of ELF or COFF objects. It defines
+// `symbol` with the serialized size and the bytes there start with the blob's first bytes.
+// ELF: st_size is the serialized size (st_size 0, as objcopy leaves it, is accepted when the
+// file holds the blob's length after the symbol). COFF and PE record no sizes, only an extent
+// (the rest of the section, or up to the next symbol): the blob must fit in it, and parsed from
+// it, the blob's own header must give the serialized size. It maps the file and reads the
+// headers, the symbol or export tables and the blob's header and module table: nothing is hashed.
 void verify_output(const fs::path& staged, const fs::path& out, const std::string& symbol,
-                   const ByteSource& blob, const std::string& packer) {
+                   const ByteSource& blob, Format format, const std::string& packer) {
   MappedFile file(staged);
   const std::string where = out.string();
-  std::vector<SymbolLocation> found =
-      find_symbols(file.bytes(), where, [&](std::string_view n) { return n == symbol; });
+  std::vector<SymbolLocation> found;
+  // i386 COFF objects spell the C symbol with a leading '_'.
+  for (auto& loc : find_symbols(file.bytes(), where, [&](std::string_view n) {
+         return n == symbol ||
+                (n.size() == symbol.size() + 1 && n[0] == '_' && n.substr(1) == symbol);
+       })) {
+    if (loc.c_name() == symbol) found.push_back(std::move(loc));
+  }
   if (found.empty()) {
     throw Error(
         fmt::format("{}: the output does not define the blob symbol {} (did packer {} define it?); "
@@ -89,24 +130,29 @@ void verify_output(const fs::path& staged, const fs::path& out, const std::strin
   const std::vector<std::uint8_t> head = blob.head(kVerifyHeadBytes);
   for (const SymbolLocation& loc : found) {
     std::string in = loc.member.empty() ? where : where + "(" + loc.member + ")";
-    if (loc.size != 0 && loc.size != blob.size()) {
+    if (!loc.size_is_extent && loc.size != 0 && loc.size != blob.size()) {
       throw Error(fmt::format(
           "{}: the blob symbol {} has {} bytes, but the serialized blob has {} (packer {}); the "
           "output was not written",
           in, symbol, loc.size, blob.size(), packer));
     }
-    if (blob.size() > file.bytes().size() - loc.offset) {
+    const std::uint64_t available =
+        loc.size_is_extent ? loc.size : file.bytes().size() - loc.offset;
+    if (blob.size() > available) {
       throw Error(fmt::format(
-          "{}: the blob symbol {} is followed by {} bytes of the file, fewer than the blob's {} "
+          "{}: the blob symbol {} is followed by {} bytes of {}, fewer than the blob's {} "
           "(packer {}); the output was not written",
-          in, symbol, file.bytes().size() - loc.offset, blob.size(), packer));
+          in, symbol, available, loc.size_is_extent ? "its section" : "the file", blob.size(),
+          packer));
     }
-    if (ByteView(file.bytes().data() + loc.offset, head.size()) != ByteView(head)) {
+    const ByteView bytes(file.bytes().data() + loc.offset, static_cast<std::size_t>(available));
+    if (bytes.sub(0, head.size()) != ByteView(head)) {
       throw Error(fmt::format(
           "{}: the bytes at the blob symbol {} are not the serialized blob (its first {} bytes "
           "differ; packer {}); the output was not written",
           in, symbol, head.size(), packer));
     }
+    if (loc.size_is_extent) check_blob_length(bytes, format, in, symbol, blob.size(), packer);
   }
 }
 
@@ -223,10 +269,10 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   // failed check leaves the previous output; its time is taken out of the link phase's.
   std::chrono::nanoseconds verify_time{0};
   OutputCheck verify;
-  if (target.container == Container::elf) {
+  if (target.container == Container::elf || target.container == Container::coff) {
     verify = [&](const fs::path& staged) {
       auto t0 = Clock::now();
-      verify_output(staged, out, report.symbol, blob, packer_name);
+      verify_output(staged, out, report.symbol, blob, options.format, packer_name);
       verify_time = Clock::now() - t0;
     };
   }
