@@ -147,6 +147,17 @@ TEST(ObjectCoffReader, StaticLibraryOfCoffObjectsIsSearchedMemberByMember) {
   }
 }
 
+// gcc's `.refptr.<name>`: a pointer to an external, in every object that takes its address.
+TEST(ObjectCoffReader, MingwRefptrPointerIsNotABlobSymbol) {
+  MBLOB_REQUIRE_TOOL(gcc, "x86_64-w64-mingw32-gcc");
+  auto file = build({gcc, "-c", "-O2"},
+                    "extern const unsigned char m___tvm_ffi__library_bin[];\n"
+                    "const void* get(void) { return m___tvm_ffi__library_bin; }\n",
+                    "r.o");
+  ASSERT_EQ(find_named(file, ".refptr.m___tvm_ffi__library_bin").size(), 1u);
+  EXPECT_TRUE(find_blob_symbols(ByteView(file), "r.o").empty());
+}
+
 TEST(ObjectCoffReader, I386ObjectNamesKeepTheirUnderscoreAndBlobNamesDropIt) {
   MBLOB_REQUIRE_TOOL(clang, "clang");
   auto file = build({clang, "--target=i686-w64-mingw32", "-c"},

@@ -127,6 +127,9 @@ std::vector<BlobSymbol> find_blob_symbols(ByteView file, const std::string& wher
     const std::string_view c_name = loc.c_name();
     const BlobSymbolName* b = base_of(c_name);
     if (b == nullptr) continue;  // "_" + a base name, matched only through the underscore
+    // mingw gcc's `.refptr.<name>` (an 8-byte pointer to <name>, in every COFF object that
+    // takes its address) is not a blob.
+    if (c_name.rfind(".refptr.", 0) == 0 && loc.container.rfind("pe", 0) == 0) continue;
     BlobSymbol s;
     s.base = b->name;
     s.format = b->format;

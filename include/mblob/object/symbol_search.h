@@ -53,6 +53,7 @@ std::vector<SymbolLocation> find_symbols(ByteView file, const std::string& where
 
 // A blob symbol: any prefix, then one of blob_symbol_names() (format/layout.h), matched on the
 // C name (SymbolLocation::c_name: an i386 COFF object's leading '_' is not part of the prefix).
+// mingw's `.refptr.<blob symbol>` pointers in COFF objects are not blob symbols.
 struct BlobSymbol {
   SymbolLocation location;
   std::string prefix;  // "" for a plain library; a system-lib prefix such as "llama_"
