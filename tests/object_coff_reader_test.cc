@@ -179,6 +179,26 @@ TEST(ObjectCoffReader, I386ObjectNamesKeepTheirUnderscoreAndBlobNamesDropIt) {
   EXPECT_EQ(blobs[1].prefix, "m_");
 }
 
+// mingw i686: the object spells the blob `___tvm_ffi__library_bin`, GNU ld exports it from the
+// PE32 DLL as `__tvm_ffi__library_bin`; both are the same blob symbol with no prefix.
+TEST(ObjectCoffReader, I686MingwObjectAndDllNameTheSameBlob) {
+  MBLOB_REQUIRE_TOOL(gcc, "i686-w64-mingw32-gcc");
+  const std::string text =
+      "__declspec(dllexport) const unsigned char __tvm_ffi__library_bin[] = {" + c_bytes(kPayload) +
+      "};\n";
+  for (bool dll : {false, true}) {
+    SCOPED_TRACE(dll ? "dll" : "object");
+    auto file = dll ? build({gcc, "-shared", "-nostdlib", "-s"}, text, "i.dll")
+                    : build({gcc, "-c"}, text, "i.o");
+    auto blobs = find_blob_symbols(ByteView(file), "i");
+    ASSERT_EQ(blobs.size(), 1u);
+    EXPECT_EQ(blobs[0].location.container, dll ? "pei-i386" : "pe-i386");
+    EXPECT_EQ(blobs[0].location.name, dll ? "__tvm_ffi__library_bin" : "___tvm_ffi__library_bin");
+    EXPECT_EQ(blobs[0].prefix, "");
+    EXPECT_EQ(slice(file, blobs[0].location.offset, kPayload.size()), kPayload);
+  }
+}
+
 TEST(ObjectCoffReader, Arm64ObjectIsNamedAsBfdNamesIt) {
   MBLOB_REQUIRE_TOOL(clang, "clang");
   auto file = build({clang, "--target=aarch64-pc-windows-msvc", "-c"},
