@@ -33,8 +33,9 @@ struct ExportOptions {
 };
 
 struct ExportPhase {
-  // "serialize", "pack", "compile", "link", "verify" (ELF and ar outputs: the output defines
-  // the blob symbol with the serialized size and bytes; checked before it replaces the output)
+  // "serialize", "pack", "compile", "link", "verify" (ELF, PE DLL and ar outputs: the output
+  // defines, or a DLL exports, the blob symbol with the serialized size and bytes; checked
+  // before it replaces the output)
   std::string name;
   std::chrono::nanoseconds elapsed{0};
 };
