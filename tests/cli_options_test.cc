@@ -42,7 +42,7 @@ TEST(CliOptions, AlignIsDecimalNotOctal) {
   EXPECT_EQ(p.align, 64u);
   // 010 is ten (octal would be 8, accepted): not a power of two, and the message says 10.
   p = pack_with(dir, {"--align", "010"});
-  EXPECT_EQ(p.run.exit_code, 1);
+  EXPECT_EQ(p.run.exit_code, 2);  // a usage error
   EXPECT_NE(p.run.err.find("alignment 10 "), std::string::npos) << p.run.err;
 }
 

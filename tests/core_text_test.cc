@@ -40,5 +40,22 @@ TEST(IsUtf8, AcceptsWellFormedAndRefusesTheRest) {
   EXPECT_FALSE(is_utf8("\xed\xbf\xbf"));
 }
 
+TEST(EditDistance, CountsEditsAndAdjacentSwapsIgnoringCase) {
+  EXPECT_EQ(edit_distance("export", "export"), 0u);
+  EXPECT_EQ(edit_distance("exprot", "export"), 1u);  // one swap
+  EXPECT_EQ(edit_distance("EXPORT", "export"), 0u);
+  EXPECT_EQ(edit_distance("", "pack"), 4u);
+  EXPECT_EQ(edit_distance("nativ", "native"), 1u);
+  EXPECT_EQ(edit_distance("gold", "mold"), 1u);
+}
+
+TEST(DidYouMean, SuggestsOnlyACloseCandidate) {
+  std::vector<std::string> names = {"pack", "export", "load", "targets"};
+  EXPECT_EQ(did_you_mean("exprot", names), "; did you mean 'export'?");
+  EXPECT_EQ(did_you_mean("tragets", names), "; did you mean 'targets'?");
+  EXPECT_EQ(did_you_mean("frobnicate", names), "");
+  EXPECT_EQ(closest_match("x", names), "");
+}
+
 }  // namespace
 }  // namespace mblob

@@ -89,5 +89,18 @@ TEST(Manifest, ManifestOfAReachableTreeStillReads) {
   EXPECT_EQ(m.tree.nodes[1].imports, std::vector<std::size_t>{2});
 }
 
+TEST(Manifest, ManifestUnknownKeySuggestsTheKey) {
+  // In a module ("payload" misspelt) and at the top level ("modules" misspelt).
+  Refused(R"({"modules":[{"name":"h","kind":"host","imports":["g"]},
+                         {"name":"g","kind":"cuda","paylaod":"w.bin"}]})")
+      .expect("module \"g\": unknown key \"paylaod\"; did you mean 'payload'?");
+  Refused(R"({"format":"ffi","moduels":[]})")
+      .expect("unknown key \"moduels\"; did you mean 'modules'?");
+  // Nothing close: no suggestion.
+  Refused far(R"({"format":"ffi","modules":[{"name":"h","kind":"host","zzzzzz":1}]})");
+  far.expect("module \"h\": unknown key \"zzzzzz\"");
+  EXPECT_EQ(far.r.err.find("did you mean"), std::string::npos) << far.r.err;
+}
+
 }  // namespace
 }  // namespace mblob

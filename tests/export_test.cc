@@ -143,9 +143,9 @@ TEST(Export, SummaryLineNamesSizesPackerAndPhases) {
   Model m;
   auto r =
       test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
-  EXPECT_NE(r.err.find("packer native"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("pack "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("link "), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("packer native"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pack "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("link "), std::string::npos) << r.out;
 }
 
 TEST(Export, CallbackPackerReceivesTheHookArguments) {
@@ -193,6 +193,26 @@ TEST(Export, CallbackReturningAMissingFileFailsAndWritesNothing) {
   EXPECT_TRUE(leftovers(m.dir.path()).empty());
 }
 
+TEST(Export, EveryPhaseIsReportedAsItStartsAndEnds) {
+  Model m;
+  Manifest man = read_manifest(m.manifest);
+  ExportOptions o;
+  o.quiet = true;
+  std::vector<std::string> events;
+  o.on_phase_start = [&](const std::string& name) { events.push_back("start " + name); };
+  o.on_phase_end = [&](const ExportPhase& p) {
+    events.push_back("end " + p.name);
+    EXPECT_GE(p.elapsed.count(), 0) << p.name;
+  };
+  ExportReport r = export_library(man.tree, m.dir / "out.so", o);
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"start serialize", "end serialize", "start pack", "end pack",
+                                      "start compile", "end compile", "start link", "end link",
+                                      "start verify", "end verify"}));
+  ASSERT_EQ(r.phases.size(), 5u);
+  EXPECT_EQ(r.phases.back().name, "verify");
+}
+
 // A system-lib archive linked into a real program that reads its tree through system_lib().
 TEST(Export, SystemLibArchiveRegistersItsBlobInAProgram) {
   Model m;
@@ -238,7 +258,7 @@ TEST(Export, PrefixWithoutSystemLibIsRefused) {
   Model m;
   auto r = test::run({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "x.so").string(),
                       "--prefix", "p_"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);  // a usage error
   EXPECT_NE(r.err.find("--system-lib"), std::string::npos) << r.err;
   EXPECT_FALSE(file_exists(m.dir / "x.so"));
 }
@@ -303,7 +323,7 @@ TEST(Export, MingwDllExportsTheBlobSymbol) {
 }
 
 // The verify phase reads the DLL's export table (and a system-lib archive's COFF members): every
-// packer that can write COFF passes it, and the summary names it.
+// packer that can write COFF passes it, and the JSON summary names the phase and the section.
 TEST(Export, MingwOutputsPassTheVerifyPhase) {
   MBLOB_REQUIRE_TOOL(gcc, "x86_64-w64-mingw32-gcc");
   Model m;
@@ -313,10 +333,13 @@ TEST(Export, MingwOutputsPassTheVerifyPhase) {
       auto out = m.dir / (system_lib ? "libmodel.a" : "model.dll");
       std::vector<std::string> argv = {test::cli(),  "export",   m.manifest.string(),  "-o",
                                        out.string(), "--target", "x86_64-w64-mingw32", "--packer",
-                                       packer};
+                                       packer,       "--json"};
       if (system_lib) argv.insert(argv.end(), {"--system-lib", "--prefix", "m_"});
-      auto r = test::run_ok(argv);
-      EXPECT_NE(r.err.find(", verify "), std::string::npos) << r.err;
+      auto j = nlohmann::json::parse(test::run_ok(argv).out);
+      EXPECT_EQ(j["section"], ".rdata");
+      bool verified = false;
+      for (const auto& p : j["phases"]) verified = verified || p["name"] == "verify";
+      EXPECT_TRUE(verified) << j.dump();
       // What the check read, read again: the blob's bytes where the export table points.
       auto file = test::read_bytes(out);
       auto found = find_blob_symbols(ByteView(file), out.string());
@@ -496,7 +519,7 @@ TEST(Export, SummaryNamesTheVerifyPhase) {
   Model m;
   auto r =
       test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
-  EXPECT_NE(r.err.find(", verify "), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find(", verify "), std::string::npos) << r.out;
 }
 
 struct BadManifest {

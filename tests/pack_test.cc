@@ -219,7 +219,7 @@ TEST(PackRegistry, BuiltinTableIsInDocumentationOrder) {
 
 TEST(PackRegistry, UnknownPackerNameListsTheKnownOnes) {
   std::string e = error_of([] { find_packer("zip"); });
-  EXPECT_NE(e.find("unknown packer \"zip\""), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown packer 'zip'"), std::string::npos) << e;
   EXPECT_NE(e.find("asm-incbin"), std::string::npos) << e;
   EXPECT_NE(e.find("command"), std::string::npos) << e;
 }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -66,6 +67,31 @@ TEST(ToolchainProcess, CapturesMiBsOnStdoutAndStderrWithoutDeadlock) {
   EXPECT_EQ(r.err.size(), 7u << 20);
   EXPECT_EQ(r.out.find_first_not_of('o'), std::string::npos);
   EXPECT_EQ(r.err.find_first_not_of('e'), std::string::npos);
+}
+
+TEST(ToolchainProcess, CommandObserverSeesEveryCommandBeforeItRuns) {
+  test::TempDir dir;
+  std::mutex m;
+  std::vector<std::string> seen;
+  auto previous = set_command_observer(
+      [&](const std::vector<std::string>& argv, const std::filesystem::path& cwd) {
+        // Before the tool runs: the file the command creates does not exist yet.
+        std::lock_guard lock(m);
+        seen.push_back(shell_join(argv) + " @" + cwd.string() + " " +
+                       (std::filesystem::exists(dir / "made") ? "after" : "before"));
+      });
+  EXPECT_FALSE(previous);  // none by default: the library prints nothing
+  run_process({"sh", "-c", "touch made; exit 3"}, {.cwd = dir.path()});
+  // From several threads at once: every command is seen once.
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([] { run_process({"true"}); });
+  for (auto& t : threads) t.join();
+  auto mine = set_command_observer({});
+  EXPECT_TRUE(mine);
+  run_process({"true"});  // not seen: the observer is gone
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[0], "sh -c 'touch made; exit 3' @" + dir.path().string() + " before");
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_EQ(seen[i], "true @ after");
 }
 
 TEST(ToolchainProcess, ReportsExitStatus) {
@@ -280,7 +306,7 @@ TEST(ToolchainPresets, LinkerOverrideMustBeKnownAndFitTheTarget) {
     Toolchain::named("host-gcc", {.linker = "ld64"});
     FAIL();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "unknown linker 'ld64'; choose bfd, gold, lld or mold");
+    EXPECT_STREQ(e.what(), "unknown linker 'ld64' (choose bfd, gold, lld or mold)");
   }
   try {
     Toolchain::named("hexagon", {.linker = "bfd"});

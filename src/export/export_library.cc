@@ -109,8 +109,9 @@ constexpr std::size_t kVerifyHeadBytes = 64;
 // (the rest of the section, or up to the next symbol): the blob must fit in it, and parsed from
 // it, the blob's own header must give the serialized size. It maps the file and reads the
 // headers, the symbol or export tables and the blob's header and module table: nothing is hashed.
-void verify_output(const fs::path& staged, const fs::path& out, const std::string& symbol,
-                   const ByteSource& blob, Format format, const std::string& packer) {
+// Returns the name of the section holding the symbol (of its first definition).
+std::string verify_output(const fs::path& staged, const fs::path& out, const std::string& symbol,
+                          const ByteSource& blob, Format format, const std::string& packer) {
   MappedFile file(staged);
   const std::string where = out.string();
   std::vector<SymbolLocation> found;
@@ -154,6 +155,7 @@ void verify_output(const fs::path& staged, const fs::path& out, const std::strin
     }
     if (loc.size_is_extent) check_blob_length(bytes, format, in, symbol, blob.size(), packer);
   }
+  return found.front().section;
 }
 
 std::string seconds(std::chrono::nanoseconds ns) {
@@ -176,7 +178,7 @@ std::string ExportReport::summary() const {
 ExportReport export_library(const ModuleTree& tree, const fs::path& out,
                             const ExportOptions& options) {
   if (!options.prefix.empty() && !options.system_lib) {
-    throw Error(
+    throw UsageError(
         "a symbol prefix is only used by system-lib builds: add --system-lib (TVM "
         "refuses a prefix without it too)");
   }
@@ -193,10 +195,18 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   Workspace ws(options.workspace);
   if (!options.workspace.empty()) report.workspace = ws.path();
 
+  auto phase_started = [&](const std::string& name) {
+    if (options.on_phase_start) options.on_phase_start(name);
+  };
+  auto phase_ended = [&](const ExportPhase& p) {
+    if (options.on_phase_end) options.on_phase_end(p);
+  };
   auto phase = [&](const std::string& name, auto&& fn) {
+    phase_started(name);
     auto t0 = Clock::now();
     fn();
     report.phases.push_back({name, Clock::now() - t0});
+    phase_ended(report.phases.back());
   };
 
   ByteSource blob;
@@ -268,15 +278,22 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   // The verify phase runs inside the link (on the staged file, before it replaces `out`), so a
   // failed check leaves the previous output; its time is taken out of the link phase's.
   std::chrono::nanoseconds verify_time{0};
+  Clock::time_point link_start;
+  bool verified = false;
   OutputCheck verify;
   if (target.container == Container::elf || target.container == Container::coff) {
     verify = [&](const fs::path& staged) {
       auto t0 = Clock::now();
-      verify_output(staged, out, report.symbol, blob, options.format, packer_name);
+      verified = true;
+      phase_ended({"link", t0 - link_start});
+      phase_started("verify");
+      report.section = verify_output(staged, out, report.symbol, blob, options.format, packer_name);
       verify_time = Clock::now() - t0;
+      phase_ended({"verify", verify_time});
     };
   }
-  phase("link", [&] {
+  auto link = [&] {
+    link_start = Clock::now();
     // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
     // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
     std::vector<std::string> flags;
@@ -284,10 +301,15 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     report.tool_steps.push_back(options.system_lib
                                     ? toolchain.archive(link_inputs, out, verify)
                                     : toolchain.link_shared(link_inputs, out, flags, verify));
-  });
+  };
   if (verify) {
-    report.phases.back().elapsed -= verify_time;
+    phase_started("link");
+    link();
+    report.phases.push_back({"link", Clock::now() - link_start - verify_time});
+    if (!verified) phase_ended(report.phases.back());
     report.phases.push_back({"verify", verify_time});
+  } else {
+    phase("link", link);
   }
   std::error_code ec;
   auto size = fs::file_size(out, ec);  // a device or FIFO has none

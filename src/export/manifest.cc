@@ -1,6 +1,7 @@
 // The JSON manifest `mblob export` reads (format in include/mblob/export/export.h).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -210,11 +211,12 @@ void read_device_module(const std::filesystem::path& path, const json& m, const 
 ModuleTree::Node read_module(const std::filesystem::path& path, const json& m,
                              const std::string& name,
                              const std::map<std::string, std::size_t>& index) {
-  static const std::set<std::string> known_keys = {"name",    "kind",    "sources",   "objects",
-                                                   "imports", "payload", "legacy_raw"};
+  static const std::vector<std::string> known_keys = {"name",    "kind",    "sources",   "objects",
+                                                      "imports", "payload", "legacy_raw"};
   for (const auto& [key, value] : m.items()) {
-    if (!known_keys.count(key)) {
-      bad(path, fmt::format("module \"{}\": unknown key \"{}\"", printable(name), printable(key)));
+    if (std::find(known_keys.begin(), known_keys.end(), key) == known_keys.end()) {
+      bad(path, fmt::format("module \"{}\": unknown key \"{}\"{}", printable(name), printable(key),
+                            did_you_mean(key, known_keys)));
     }
   }
   if (!m.contains("kind") || !m["kind"].is_string() || m["kind"].get<std::string>().empty()) {
@@ -247,7 +249,10 @@ ModuleTree::Node read_module(const std::filesystem::path& path, const json& m,
 Manifest read_document(const std::filesystem::path& path, json& doc) {
   if (!doc.is_object()) bad(path, "the manifest must be a JSON object with a \"modules\" list");
   for (const auto& [key, value] : doc.items()) {
-    if (key != "format" && key != "modules") bad(path, "unknown key \"" + printable(key) + "\"");
+    if (key != "format" && key != "modules") {
+      bad(path,
+          "unknown key \"" + printable(key) + "\"" + did_you_mean(key, {"format", "modules"}));
+    }
   }
 
   Manifest out;

@@ -188,11 +188,11 @@ void validate_import_tree(const std::vector<std::uint64_t>& row_ptr,
   }
 }
 
-ParsedBlob parse_blob(ByteView symbol, Format format, const std::string& where,
-                      const LegacyPayloadFn& legacy_payload) {
-  ParsedBlob out;
-  out.format = format;
+namespace {
 
+// The common header: the body size, which must fit in the symbol. Returns a reader over the
+// body (offsets in messages stay relative to the symbol).
+Reader read_body(ByteView symbol, const std::string& where, ParsedBlob& out) {
   Reader header(symbol, where);
   std::uint64_t nbytes = header.u64le("blob header (u64 body size)");
   if (nbytes > header.remaining()) {
@@ -201,98 +201,107 @@ ParsedBlob parse_blob(ByteView symbol, Format format, const std::string& where,
                           " bytes follow the header");
   }
   out.blob_bytes = 8 + nbytes;
-  Reader r(symbol.sub(8, static_cast<std::size_t>(nbytes)), where, 8);
-  int libs = 0;
-  auto note_lib = [&](std::uint64_t at) {
-    if (++libs > 1) r.fail_at(static_cast<std::size_t>(at), "more than one \"_lib\" entry");
-  };
+  return Reader(symbol.sub(8, static_cast<std::size_t>(nbytes)), where, 8);
+}
 
-  if (format == Format::ffi) {
-    out.row_ptr = r.vec_u64("import tree row_ptr");
-    std::size_t tree_end = r.offset();
-    out.child_indices = r.vec_u64("import tree child_indices");
-    if (out.row_ptr.empty()) {
-      r.fail_at(0, "import tree row_ptr is empty (it needs one entry per module, plus 1)");
-    }
-    std::size_t n = out.row_ptr.size() - 1;
-    if (n == 0) r.fail_at(0, "import tree describes no modules (row_ptr = [0])");
-    // Each entry needs at least its 8-byte kind length: bound n by the bytes left.
-    if (n > r.remaining() / 8) {
-      r.fail_at(0, "import tree describes " + std::to_string(n) + " modules, but only " +
-                       std::to_string(r.remaining()) + " bytes of entries follow");
-    }
-    validate_import_tree(out.row_ptr, out.child_indices, n, where, 8 + tree_end);
-    out.entries.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      BlobEntry e;
-      e.offset = 8 + r.offset();
-      e.kind = read_kind(r);
-      if (e.kind == kImportTreeKind) {
-        r.fail_at(static_cast<std::size_t>(e.offset - 8),
-                  "\"_import_tree\" is not a module kind in the ffi layout");
-      }
-      if (e.is_lib()) {
-        note_lib(e.offset - 8);
-      } else {
-        e.payload = r.length_prefixed("module payload");
-      }
-      out.entries.push_back(std::move(e));
-    }
-    r.expect_end("the last module entry");
-    return out;
+// At most one "_lib" entry per blob; `at` is the entry's offset in the body.
+class LibCounter {
+ public:
+  void note(Reader& r, std::uint64_t at) {
+    if (++libs_ > 1) r.fail_at(static_cast<std::size_t>(at), "more than one \"_lib\" entry");
   }
+  bool any() const { return libs_ > 0; }
 
-  // legacy
-  std::uint64_t count = r.u64le("entry count");
-  if (count > r.remaining() / 8) {
-    r.fail_at(0, "entry count " + std::to_string(count) + " is impossible: only " +
+ private:
+  int libs_ = 0;
+};
+
+// ---- ffi layout: the import tree first, then n entries --------------------------------------
+
+// row_ptr and child_indices, checked against the number of modules they describe (bounded by
+// the bytes left for entries). Returns that number.
+std::size_t read_ffi_import_tree(Reader& r, const std::string& where, ParsedBlob& out) {
+  out.row_ptr = r.vec_u64("import tree row_ptr");
+  std::size_t tree_end = r.offset();
+  out.child_indices = r.vec_u64("import tree child_indices");
+  if (out.row_ptr.empty()) {
+    r.fail_at(0, "import tree row_ptr is empty (it needs one entry per module, plus 1)");
+  }
+  std::size_t n = out.row_ptr.size() - 1;
+  if (n == 0) r.fail_at(0, "import tree describes no modules (row_ptr = [0])");
+  // Each entry needs at least its 8-byte kind length: bound n by the bytes left.
+  if (n > r.remaining() / 8) {
+    r.fail_at(0, "import tree describes " + std::to_string(n) + " modules, but only " +
                      std::to_string(r.remaining()) + " bytes of entries follow");
   }
-  bool have_tree = false;
-  std::uint64_t tree_offset = 0;
-  auto read_entry = [&] {
-    std::size_t at = r.offset();
-    std::string kind = read_kind(r);
-    if (kind == kImportTreeKind) {
-      if (have_tree) r.fail_at(at, "more than one \"_import_tree\" entry");
-      have_tree = true;
-      tree_offset = 8 + at;
-      out.row_ptr = r.vec_u64("import tree row_ptr");
-      out.child_indices = r.vec_u64("import tree child_indices");
-      return;
-    }
-    BlobEntry e;
-    e.offset = 8 + at;
-    e.kind = std::move(kind);
-    if (e.is_lib()) {
-      note_lib(at);
-    } else {
-      std::size_t start = r.offset();
-      // The payload function sees only the rest of the body and must consume its module.
-      Reader sub(r.data().sub(start, r.remaining()), where, 8 + start);
-      e.payload = legacy_payload(e.kind, sub);
-      r.seek(start + sub.offset());
-    }
-    out.entries.push_back(std::move(e));
-  };
-  try {
-    for (std::uint64_t i = 0; i < count; ++i) read_entry();
-    r.expect_end("the last module entry");
-  } catch (const Error& e) {
-    rethrow_with_modules_read(e, out.entries);
-  }
+  validate_import_tree(out.row_ptr, out.child_indices, n, where, 8 + tree_end);
+  return n;
+}
 
-  if (have_tree) {
-    if (out.entries.empty()) {
-      throw Error::at(where, tree_offset, "import tree present but the blob holds no modules");
-    }
-    validate_import_tree(out.row_ptr, out.child_indices, out.entries.size(), where, tree_offset);
-    return out;
+// One ffi entry: a kind, then (unless "_lib") a length-prefixed payload.
+BlobEntry read_ffi_entry(Reader& r, LibCounter& libs) {
+  BlobEntry e;
+  e.offset = 8 + r.offset();
+  e.kind = read_kind(r);
+  if (e.kind == kImportTreeKind) {
+    r.fail_at(static_cast<std::size_t>(e.offset - 8),
+              "\"_import_tree\" is not a module kind in the ffi layout");
   }
-  // No import tree: the library is the root and imports every entry in order.
-  if (libs > 0) {
-    throw Error::at(where, 8, "\"_lib\" entry without an \"_import_tree\" entry");
+  if (e.is_lib()) {
+    libs.note(r, e.offset - 8);
+  } else {
+    e.payload = r.length_prefixed("module payload");
   }
+  return e;
+}
+
+void parse_ffi_body(Reader& r, const std::string& where, ParsedBlob& out) {
+  std::size_t n = read_ffi_import_tree(r, where, out);
+  LibCounter libs;
+  out.entries.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.entries.push_back(read_ffi_entry(r, libs));
+  r.expect_end("the last module entry");
+}
+
+// ---- legacy layout: a count, then entries, "_import_tree" among them -------------------------
+
+struct LegacyWalk {
+  LibCounter libs;
+  bool have_tree = false;
+  std::uint64_t tree_offset = 0;  // in the symbol
+};
+
+// One legacy entry: the import tree (kept in `out`), "_lib", or a module whose payload
+// `legacy_payload` delimits.
+void read_legacy_entry(Reader& r, const std::string& where, const LegacyPayloadFn& legacy_payload,
+                       LegacyWalk& walk, ParsedBlob& out) {
+  std::size_t at = r.offset();
+  std::string kind = read_kind(r);
+  if (kind == kImportTreeKind) {
+    if (walk.have_tree) r.fail_at(at, "more than one \"_import_tree\" entry");
+    walk.have_tree = true;
+    walk.tree_offset = 8 + at;
+    out.row_ptr = r.vec_u64("import tree row_ptr");
+    out.child_indices = r.vec_u64("import tree child_indices");
+    return;
+  }
+  BlobEntry e;
+  e.offset = 8 + at;
+  e.kind = std::move(kind);
+  if (e.is_lib()) {
+    walk.libs.note(r, at);
+  } else {
+    std::size_t start = r.offset();
+    // The payload function sees only the rest of the body and must consume its module.
+    Reader sub(r.data().sub(start, r.remaining()), where, 8 + start);
+    e.payload = legacy_payload(e.kind, sub);
+    r.seek(start + sub.offset());
+  }
+  out.entries.push_back(std::move(e));
+}
+
+// No import tree: the library is the root and imports every entry in order.
+void add_implicit_root(ParsedBlob& out) {
   out.implicit_root = true;
   BlobEntry root;
   root.kind = std::string(kLibKind);
@@ -303,6 +312,50 @@ ParsedBlob parse_blob(ByteView symbol, Format format, const std::string& where,
   out.row_ptr[0] = 0;
   out.child_indices.clear();
   for (std::size_t i = 1; i < n; ++i) out.child_indices.push_back(i);
+}
+
+void parse_legacy_body(Reader& r, const std::string& where, const LegacyPayloadFn& legacy_payload,
+                       ParsedBlob& out) {
+  std::uint64_t count = r.u64le("entry count");
+  if (count > r.remaining() / 8) {
+    r.fail_at(0, "entry count " + std::to_string(count) + " is impossible: only " +
+                     std::to_string(r.remaining()) + " bytes of entries follow");
+  }
+  LegacyWalk walk;
+  try {
+    for (std::uint64_t i = 0; i < count; ++i)
+      read_legacy_entry(r, where, legacy_payload, walk, out);
+    r.expect_end("the last module entry");
+  } catch (const Error& e) {
+    rethrow_with_modules_read(e, out.entries);
+  }
+
+  if (walk.have_tree) {
+    if (out.entries.empty()) {
+      throw Error::at(where, walk.tree_offset, "import tree present but the blob holds no modules");
+    }
+    validate_import_tree(out.row_ptr, out.child_indices, out.entries.size(), where,
+                         walk.tree_offset);
+    return;
+  }
+  if (walk.libs.any()) {
+    throw Error::at(where, 8, "\"_lib\" entry without an \"_import_tree\" entry");
+  }
+  add_implicit_root(out);
+}
+
+}  // namespace
+
+ParsedBlob parse_blob(ByteView symbol, Format format, const std::string& where,
+                      const LegacyPayloadFn& legacy_payload) {
+  ParsedBlob out;
+  out.format = format;
+  Reader body = read_body(symbol, where, out);
+  if (format == Format::ffi) {
+    parse_ffi_body(body, where, out);
+  } else {
+    parse_legacy_body(body, where, legacy_payload, out);
+  }
   return out;
 }
 

@@ -194,7 +194,7 @@ LocatedSymbol ObjectFile::locate(std::string_view name, const Symbol& s, std::ui
   if (next != bounds.end() && (*next >> 32) == number) {
     end = std::min<std::uint64_t>(end, *next & 0xffffffffu);
   }
-  return {std::string(name), raw_at + value, end - value};
+  return {std::string(name), raw_at + value, end - value, section_name(number - 1)};
 }
 
 void ObjectFile::for_each_symbol(const std::function<bool(std::string_view)>& wanted,
@@ -322,7 +322,7 @@ ImageFile::Place ImageFile::place(std::uint32_t rva, const char* what) const {
                           ") runs past the end of the file (" + std::to_string(file_.size()) +
                           " bytes)");
     }
-    return {raw_at + rel, raw_size - rel};
+    return {raw_at + rel, raw_size - rel, short_name(sec.Name)};
   }
   throw Error(where_ + ": " + what + " (RVA 0x" + hex_of(rva) + ") lies in no section");
 }
@@ -381,7 +381,7 @@ void ImageFile::for_each_export(const std::function<bool(std::string_view)>& wan
     if (rva >= dir_begin && rva < dir_end) continue;  // a forwarder: a name, not data
     const std::string what = "export " + printable(name);
     const Place p = place(rva, what.c_str());
-    fn({std::string(name), p.offset, p.left});
+    fn({std::string(name), p.offset, p.left, p.section});
   }
 }
 

@@ -32,6 +32,7 @@ void search_elf(ByteView bytes, std::uint64_t base, const std::string& where,
     loc.member = member;
     loc.offset = base + f.file_offset_of(sym);
     loc.size = sym.size;
+    if (sym.shndx < f.sections().size()) loc.section = f.sections()[sym.shndx].name;
     add_unique(std::move(loc), out);
   });
 }
@@ -54,6 +55,7 @@ void search_coff_object(ByteView bytes, std::uint64_t base, const std::string& w
     loc.size = sym.extent;
     loc.size_is_extent = true;
     loc.leading_underscore = f.machine() == coff::IMAGE_FILE_MACHINE_I386;
+    loc.section = sym.section;
     add_unique(std::move(loc), out);
   });
 }
@@ -72,6 +74,7 @@ void search_pe_image(ByteView bytes, const std::string& where,
     loc.offset = sym.offset;
     loc.size = sym.extent;
     loc.size_is_extent = true;
+    loc.section = sym.section;
     add_unique(std::move(loc), out);
   });
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mblob/core/error.h"
+#include "mblob/core/text.h"
 #include "mblob/object/elf.h"
 
 namespace mblob {
@@ -151,8 +152,14 @@ const Target* lookup_target(std::string_view triple) {
 
 const Target& find_target(std::string_view triple) {
   if (const Target* t = lookup_target(triple)) return *t;
-  throw Error("unknown target '" + std::string(triple) + "'; known targets: " + known_list() +
-              " (vendor fields like -unknown- or -pc- may be added)");
+  std::vector<std::string> triples;
+  for (const auto& t : kTargets) triples.emplace_back(t.triple);
+  std::string suggestion = did_you_mean(normalize_triple(triple), triples);
+  if (suggestion.empty()) suggestion = did_you_mean(triple, triples);
+  throw UsageError(
+      "unknown target '" + printable(triple) + "'" + suggestion +
+      " (known targets: " + known_list() +
+      "; vendor fields like -unknown- or -pc- may be added; `mblob targets` lists them)");
 }
 
 const Target& host_target() {

@@ -48,8 +48,8 @@ const PackerInfo& find_packer(const std::string& name) {
   }
   std::vector<std::string> names;
   for (const auto& p : builtin_packers()) names.push_back(p.name);
-  std::string known = join(names);
-  throw Error("unknown packer \"" + name + "\" (known packers: " + known + ")");
+  throw UsageError("unknown packer '" + printable(name) + "'" + did_you_mean(name, names) +
+                   " (known packers: " + join(names) + ")");
 }
 
 std::vector<std::filesystem::path> run_packer(const std::string& name, const PackFn& fn,

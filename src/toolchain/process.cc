@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -329,6 +330,29 @@ std::string ProcessError::details() const {
 
 // ---- spawning --------------------------------------------------------------------------------
 
+namespace {
+
+std::mutex g_observer_mutex;
+std::shared_ptr<const CommandObserver> g_observer;
+
+void notify_observer(const std::vector<std::string>& argv, const fs::path& cwd) {
+  std::shared_ptr<const CommandObserver> observer;
+  {
+    std::lock_guard lock(g_observer_mutex);
+    observer = g_observer;
+  }
+  if (observer) (*observer)(argv, cwd);
+}
+
+}  // namespace
+
+CommandObserver set_command_observer(CommandObserver observer) {
+  auto next = observer ? std::make_shared<const CommandObserver>(std::move(observer)) : nullptr;
+  std::lock_guard lock(g_observer_mutex);
+  std::shared_ptr<const CommandObserver> previous = std::exchange(g_observer, std::move(next));
+  return previous ? *previous : CommandObserver{};
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   ProcessResult result;
   result.argv = argv;
@@ -344,6 +368,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
                        result);
   }
   install_interrupt_handlers();
+  notify_observer(argv, options.cwd);
 
   Pipe out, err;
   SpawnSetup setup;

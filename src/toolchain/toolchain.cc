@@ -277,8 +277,8 @@ const ToolchainPreset& preset_for_triple(std::string_view triple) {
       if (alias != "host") known.emplace_back(alias);
     }
   }
-  throw Error("no toolchain preset for target '" + std::string(triple) +
-              "'; supported: " + join(known, ", ") + " (or pass --cc and --linker)");
+  throw UsageError("no toolchain preset for target '" + printable(triple) +
+                   "'; supported: " + join(known, ", ") + " (or pass --cc and --linker)");
 }
 
 // ---- Toolchain -------------------------------------------------------------------------------
@@ -288,11 +288,13 @@ Toolchain::Toolchain(const ToolchainPreset& preset, ToolchainOverrides overrides
   const std::string& l = overrides_.linker;
   if (l.empty()) return;
   if (std::find(kLinkers.begin(), kLinkers.end(), l) == kLinkers.end()) {
-    throw Error("unknown linker '" + l + "'; choose bfd, gold, lld or mold");
+    throw UsageError("unknown linker '" + printable(l) + "'" +
+                     did_you_mean(l, std::vector<std::string>(kLinkers.begin(), kLinkers.end())) +
+                     " (choose bfd, gold, lld or mold)");
   }
   if (!contains_word(preset_.linkers, l)) {
-    throw Error("toolchain " + std::string(preset_.name) + " cannot link with " + l +
-                "; it supports: " + std::string(preset_.linkers));
+    throw UsageError("toolchain " + std::string(preset_.name) + " cannot link with " + l +
+                     "; it supports: " + std::string(preset_.linkers));
   }
 }
 

@@ -1,5 +1,5 @@
 // Label "big": a payload over 4 GiB (a sparse input) makes a valid ELF64 object; a 3 GiB blob's
-// size symbol is right in a linked PIE executable.
+// size symbol is right in a PIE and a non-PIE executable and in a shared library.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/statvfs.h>
@@ -100,19 +100,27 @@ const char* kBigCheckerC =
     "  return 0;\n"
     "}\n";
 
-TEST(ObjectBig, SizeSymbolOfA3GiBBlobIsRightInAPieExecutable) {
+// How the checker program reaches the blob: linked into a PIE or a non-PIE executable, or
+// through a shared library (the program is compiled -fPIC so it reads the library's data through
+// the GOT instead of copying 3 GiB into itself with a copy relocation).
+enum class BigLink { pie, no_pie, shared };
+
+class ObjectBigSizeSymbol : public ::testing::TestWithParam<BigLink> {};
+
+TEST_P(ObjectBigSizeSymbol, SizeSymbolOfA3GiBBlobIsRightWhereverItIsLinked) {
 #if !defined(__x86_64__)
   GTEST_SKIP() << "SKIPPED: the host is not x86-64";
 #endif
   MBLOB_REQUIRE_TOOL(gcc, "gcc");
   TempDir dir;
-  // The object and the executable each hold the 3 GiB (the input is sparse).
+  // The object and the linked file each hold the 3 GiB (the input is sparse).
   if (free_bytes(dir.path()) < 10 * kGiB) {
     GTEST_SKIP() << "SKIPPED: needs 10 GiB free in " << dir.path() << ", have "
                  << free_bytes(dir.path()) / kGiB << " GiB";
   }
   const std::uint64_t size = 3 * kGiB + 5;
-  fs::path in = dir / "big.bin", object = dir / "big.o", program = dir / "check";
+  fs::path in = dir / "big.bin", object = dir / "big.o", program = dir / "check",
+           library = dir / "libbig.so";
   {
     int fd = ::open(in.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
     ASSERT_GE(fd, 0);
@@ -128,15 +136,64 @@ TEST(ObjectBig, SizeSymbolOfA3GiBBlobIsRightInAPieExecutable) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(obj::readelf(object.string()).sections.at(1).name, ".lrodata");
   write_text(dir / "check.c", kBigCheckerC);
-  auto link = run({gcc, "-O1", "-fPIE", "-pie", "-o", program.string(), (dir / "check.c").string(),
-                   object.string()});
+  std::vector<std::string> link;
+  switch (GetParam()) {
+    case BigLink::pie:
+      link = {gcc,
+              "-O1",
+              "-fPIE",
+              "-pie",
+              "-o",
+              program.string(),
+              (dir / "check.c").string(),
+              object.string()};
+      break;
+    case BigLink::no_pie:
+      link = {gcc,
+              "-O1",
+              "-fno-pie",
+              "-no-pie",
+              "-o",
+              program.string(),
+              (dir / "check.c").string(),
+              object.string()};
+      break;
+    case BigLink::shared: {
+      auto lib = run({gcc, "-shared", "-o", library.string(), object.string()});
+      ASSERT_EQ(lib.exit_code, 0) << lib.err;
+      link = {gcc,
+              "-O1",
+              "-fPIC",
+              "-o",
+              program.string(),
+              (dir / "check.c").string(),
+              library.string(),
+              "-Wl,-rpath," + dir.path().string()};
+      break;
+    }
+  }
+  auto linked = run(link);
   fs::remove(object);
-  ASSERT_EQ(link.exit_code, 0) << link.err;
+  ASSERT_EQ(linked.exit_code, 0) << linked.err;
   auto run_r = run({program.string()});
   fs::remove(program);
+  fs::remove(library);
   ASSERT_EQ(run_r.exit_code, 0) << run_r.err;
   EXPECT_EQ(run_r.out, std::to_string(size) + " 5a e7\n");
 }
+
+INSTANTIATE_TEST_SUITE_P(Links, ObjectBigSizeSymbol,
+                         ::testing::Values(BigLink::pie, BigLink::no_pie, BigLink::shared),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case BigLink::pie:
+                               return std::string("pie");
+                             case BigLink::no_pie:
+                               return std::string("no_pie");
+                             default:
+                               return std::string("shared");
+                           }
+                         });
 
 }  // namespace
 }  // namespace mblob::test

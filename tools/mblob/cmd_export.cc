@@ -1,11 +1,15 @@
 // mblob export: a manifest (module tree + host code) to one loadable library.
 #include <fmt/core.h>
 
+#include <nlohmann/json.hpp>
+
 #include "command.h"
+#include "common_options.h"
 #include "mblob/core/output_path.h"
 #include "mblob/core/text.h"
 #include "mblob/export/export.h"
 #include "mblob/format/legacy_kinds.h"
+#include "mblob/object/target.h"
 #include "options.h"
 
 namespace mblob::cli {
@@ -27,18 +31,85 @@ struct ExportArgs {
   std::string symbol;
   std::string align = "16";
   bool quiet = false;
+  bool json = false;
+  bool verbose = false;
 };
+
+double seconds(std::chrono::nanoseconds ns) { return std::chrono::duration<double>(ns).count(); }
+
+// One status line per phase on stderr: redrawn in place on a terminal (unless --quiet); when
+// stderr is not a terminal, one line per finished phase with --verbose only. With --verbose on a
+// terminal the start line ends with a newline, so the tool command lines go below it.
+void show_phases(const ExportArgs& a, ExportOptions& o) {
+  if (a.quiet) return;
+  if (stderr_is_terminal()) {
+    o.on_phase_start = [verbose = a.verbose](const std::string& name) {
+      fmt::print(stderr, "\r\x1b[Kmblob: export: {} ...{}", name, verbose ? "\n" : "");
+      std::fflush(stderr);
+    };
+    o.on_phase_end = [](const ExportPhase& p) {
+      fmt::print(stderr, "\r\x1b[Kmblob: export: {} done in {:.2f} s\n", p.name,
+                 seconds(p.elapsed));
+    };
+  } else if (a.verbose) {
+    o.on_phase_end = [](const ExportPhase& p) {
+      fmt::print(stderr, "mblob: export: {} done in {:.2f} s\n", p.name, seconds(p.elapsed));
+    };
+  }
+}
+
+// The summary on stdout (stderr when the output is standard output): one line of text, or one
+// JSON object with --json.
+void print_summary(const ExportArgs& a, const ExportReport& r, const std::string& target) {
+  // Not into the library when it goes to standard output (-o /dev/stdout): stderr then.
+  std::FILE* to = resolve_output(a.output).stream ? stderr : stdout;
+  if (!a.json) {
+    if (!a.quiet) fmt::print(to, "{}\n", r.summary());
+    return;
+  }
+  nlohmann::ordered_json j;
+  j["output"] = r.output.string();
+  j["symbol"] = r.symbol;
+  j["target"] = target;
+  j["section"] =
+      r.section.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.section);
+  j["packer"] = r.packer;
+  j["modules"] = r.modules;
+  j["blob_bytes"] = r.blob_bytes;
+  j["output_bytes"] = r.output_bytes;
+  j["phases"] = nlohmann::ordered_json::array();
+  for (const auto& p : r.phases)
+    j["phases"].push_back({{"name", p.name}, {"seconds", seconds(p.elapsed)}});
+  j["tool_steps"] = nlohmann::ordered_json::array();
+  for (const auto& s : r.tool_steps) {
+    j["tool_steps"].push_back({{"action", s.action},
+                               {"command", s.command_line()},
+                               {"output", s.output.string()},
+                               {"seconds", seconds(s.elapsed)}});
+  }
+  fmt::print(to, "{}\n", j.dump());
+}
 
 int run_export(const ExportArgs& a) {
   // Usage errors about the output come first; export_library checks the other inputs.
   check_output_is_not_input(a.output, {a.manifest});
   ExportOptions o;
-  o.pack.align = parse_size("--align", a.align);  // usage errors before any work
-  Manifest m = read_manifest(a.manifest);
+  // Usage errors before any work: sizes, names of the target, packer and linker.
+  o.pack.align = parse_size("--align", a.align);
+  const Target& target = a.target.empty() ? host_target() : find_target(a.target);
+  find_packer(a.packer);
+  o.toolchain.cc = a.cc;
+  o.toolchain.linker = a.linker;
+  Toolchain::for_triple(a.target, o.toolchain);
+  std::optional<Format> format;
   if (!a.format.empty()) {
-    auto f = parse_format(a.format);
-    if (!f) throw Error("--format must be ffi or legacy, not \"" + a.format + "\"");
-    o.format = *f;
+    format = parse_format(a.format);
+    if (!format)
+      throw UsageError("--format must be ffi or legacy, not '" + printable(a.format) + "'");
+  }
+  Manifest m = read_manifest(a.manifest);
+  if (format) {
+    o.format = *format;
   } else if (m.format) {
     o.format = *m.format;
   }
@@ -47,14 +118,13 @@ int run_export(const ExportArgs& a) {
   o.packer = a.packer;
   o.system_lib = a.system_lib;
   o.prefix = a.prefix;
-  o.toolchain.cc = a.cc;
-  o.toolchain.linker = a.linker;
   o.workspace = a.workspace;
   o.pack.objcopy = a.objcopy;
   o.pack.command = a.pack_command;
   o.quiet = a.quiet;
+  show_phases(a, o);
   ExportReport r = export_library(m.tree, a.output, o);
-  if (!a.quiet) fmt::print(stderr, "{}\n", r.summary());
+  print_summary(a, r, std::string(target.triple));
   return kExitOk;
 }
 
@@ -110,10 +180,7 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
                   "a link is written through; a device or FIFO gets the finished library "
                   "streamed (not atomic)")
       ->required();
-  sub->add_option("--target", a->target,
-                  "Target triple (default: this machine); selects the object writer's target and "
-                  "the toolchain preset, e.g. aarch64-linux-gnu, riscv64-linux-gnu, "
-                  "x86_64-w64-mingw32, hexagon-unknown-elf");
+  add_target_option(sub, a->target, "the object writer's target and the toolchain preset");
   std::string packers;
   for (const auto& p : builtin_packers()) packers += "\n  " + p.name + ": " + p.description;
   sub->add_option("--packer", a->packer, "How the blob becomes a linkable file:" + packers)
@@ -144,7 +211,13 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
                   "Alignment of the blob symbol in bytes, a power of two: decimal (010 is ten), "
                   "with an optional K, M, G or T (KiB ... TiB) suffix")
       ->default_str("16");
-  sub->add_flag("-q,--quiet", a->quiet, "No progress and no summary line on stderr");
+  add_quiet_flag(sub, a->quiet);
+  add_verbose_flag(sub, a->verbose);
+  add_json_flag(sub, a->json,
+                "{output, symbol, target, section (of the blob symbol in the output, as the verify "
+                "phase found it), packer, modules, "
+                "blob_bytes, output_bytes, phases: [{name, seconds}], tool_steps: [{action, "
+                "command, output, seconds}]} (also with --quiet).");
   sub->callback([a, &selected] { selected = [a] { return run_export(*a); }; });
 });
 

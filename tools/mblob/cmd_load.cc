@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
+#include "common_options.h"
 #include "mblob/core/text.h"
 #include "mblob/format/legacy_kinds.h"
 #include "mblob/inspect/tree_report.h"
@@ -54,8 +55,8 @@ const Command kLoad(50, [](CLI::App& app, Action& selected) {
   sub->add_option("FILE", args->file, "Shared library to load (.so)")->required();
   sub->add_option("--prefix", args->prefix,
                   "Symbol prefix of a system-lib build (looks for <prefix>__tvm_ffi__library_bin)");
-  sub->add_flag("--json", args->json,
-                "Print JSON: {format, symbol, blob_bytes, modules:[{index, kind, payload_bytes, "
+  add_json_flag(sub, args->json,
+                "{format, symbol, blob_bytes, modules:[{index, kind, payload_bytes, "
                 "xxh3_64, imports}]}. A kind that is not UTF-8 is written with U+FFFD for each "
                 "ill-formed sequence, plus \"kind_hex\": its exact bytes in hex. Text output shows "
                 "control characters and invalid bytes in kinds as \\xNN.");

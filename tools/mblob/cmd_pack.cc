@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "command.h"
+#include "common_options.h"
 #include "mblob/core/byte_source.h"
 #include "mblob/core/error.h"
 #include "mblob/core/output_path.h"
@@ -14,6 +17,7 @@
 #include "mblob/object/elf_writer.h"
 #include "mblob/object/target.h"
 #include "options.h"
+#include "target_table.h"
 
 namespace mblob::cli {
 namespace {
@@ -31,36 +35,44 @@ struct PackArgs {
   bool size_symbol = false;
   std::optional<std::string> elf_flags;
   bool quiet = false;
+  bool json = false;
   bool list_targets = false;
 };
 
-void list_targets() {
-  fmt::print("{:<28} {:<6} {:<6} {:>9} {:>10}  {}\n", "TARGET", "CLASS", "DATA", "e_machine",
-             "e_flags", "NOTES");
-  for (const auto& t : all_targets()) {
-    fmt::print("{:<28} {:<6} {:<6} {:>9} {:>#10x}  {}\n", t.triple,
-               std::string(container_name(t.container)) + (t.is_64 ? "64" : "32"),
-               t.endian == Endian::little ? "LE" : "BE", t.machine, t.flags, t.note);
+// The summary on stdout (stderr when the output is standard output): one line of text, or one
+// JSON object with --json.
+void print_summary(const PackArgs& a, const ObjectSpec& spec, const ObjectInfo& info,
+                   std::chrono::nanoseconds elapsed) {
+  // Not into the object when it goes to standard output (-o /dev/stdout): stderr then.
+  std::FILE* to = resolve_output(*a.output).stream ? stderr : stdout;
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["output"] = *a.output;
+    j["symbol"] = spec.symbol;
+    j["target"] = spec.target->triple;
+    j["section"] = info.section;
+    j["large"] = info.large;
+    j["align"] = spec.align;
+    j["payload_bytes"] = info.payload_size;
+    j["output_bytes"] = info.file_size;
+    j["phases"] = nlohmann::ordered_json::array(
+        {{{"name", "write"}, {"seconds", std::chrono::duration<double>(elapsed).count()}}});
+    fmt::print(to, "{}\n", j.dump());
+  } else if (!a.quiet) {
+    fmt::print(to, "{}: {} ({}, {} bytes) in {}{} for {}\n", *a.output, spec.symbol,
+               human_bytes(info.payload_size), info.payload_size, info.section,
+               info.large ? " (SHF_X86_64_LARGE)" : "", spec.target->triple);
   }
 }
 
 int run_pack(const PackArgs& a) {
   if (a.list_targets) {
-    list_targets();
+    print_target_table(a.json);
     return kExitOk;
   }
-  std::string missing;
-  if (a.input.empty())
-    missing = "INPUT";
-  else if (!a.output)
-    missing = "--output";
-  else if (a.symbol.empty())
-    missing = "--symbol";
-  if (!missing.empty()) {
-    fmt::print(stderr, "mblob pack: {} is required\nRun with --help for more information.\n",
-               missing);
-    return kExitUsage;
-  }
+  if (a.input.empty()) throw UsageError("pack: INPUT is required");
+  if (!a.output) throw UsageError("pack: --output is required");
+  if (a.symbol.empty()) throw UsageError("pack: --symbol is required");
 
   const std::string& output = *a.output;
   // Usage errors about the output (a directory, a trailing '/', the input itself) come first.
@@ -69,7 +81,7 @@ int run_pack(const PackArgs& a) {
   ObjectSpec spec;
   spec.symbol = a.symbol;
   spec.target = a.target.empty() ? &host_target() : &find_target(a.target);
-  if (a.section && a.section->empty()) throw Error("--section: the section name is empty");
+  if (a.section && a.section->empty()) throw UsageError("--section: the section name is empty");
   spec.section = a.section.value_or("");
   spec.align = parse_size("--align", a.align);
   spec.visibility = parse_visibility(a.visibility);
@@ -79,10 +91,19 @@ int run_pack(const PackArgs& a) {
   if (a.elf_flags) {
     spec.elf_flags = static_cast<std::uint32_t>(parse_flags("--elf-flags", *a.elf_flags, 32));
   }
-  validate(spec);  // before touching the input or the output
+  // Before touching the input or the output. Every field of the spec comes from an option, so
+  // a spec the writer refuses (alignment, section, symbol, --large) is a usage error.
+  try {
+    validate(spec);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
 
   WriteOptions options;
   options.progress = !a.quiet;
+  const auto start = std::chrono::steady_clock::now();
   ObjectInfo info;
   struct stat st {};
   if (a.input == "-") {
@@ -103,13 +124,7 @@ int run_pack(const PackArgs& a) {
   } else {
     info = write_object(spec, ByteSource::from_file(a.input), output, options);
   }
-  if (!a.quiet) {
-    // Not into the object when it goes to standard output (-o /dev/stdout).
-    std::FILE* to = resolve_output(output).stream ? stderr : stdout;
-    fmt::print(to, "{}: {} ({}, {} bytes) in {}{} for {}\n", output, spec.symbol,
-               human_bytes(info.payload_size), info.payload_size, info.section,
-               info.large ? " (SHF_X86_64_LARGE)" : "", spec.target->triple);
-  }
+  print_summary(a, spec, info, std::chrono::steady_clock::now() - start);
   return kExitOk;
 }
 
@@ -136,12 +151,7 @@ void setup(CLI::App& app, Action& selected) {
   cmd->add_option("--symbol", args->symbol,
                   "Name of the symbol holding the bytes, e.g. __tvm_ffi__library_bin "
                   "(letters, digits, _ . $; not starting with a digit).");
-  cmd->add_option("--target", args->target,
-                  "Target triple (default: this host). Selects class, byte order, e_machine and "
-                  "e_flags. Vendor fields and common aliases are accepted "
-                  "(x86_64-pc-linux-gnu, arm64-linux-gnu). ABI variants: "
-                  "riscv64-linux-gnu:lp64f, riscv32-unknown-elf:ilp32d, hexagon-unknown-elf:v73 "
-                  "... See --list-targets.");
+  add_target_option(cmd, args->target, "class, byte order, e_machine and e_flags");
   cmd->add_option("--section", args->section,
                   "Data section name (default .rodata; .lrodata for large blobs on x86-64). "
                   "Names starting with .data get SHF_WRITE. Refused: sections linkers do not load "
@@ -171,8 +181,12 @@ void setup(CLI::App& app, Action& selected) {
   cmd->add_option("--elf-flags", args->elf_flags,
                   "Override the target's ELF e_flags: decimal, or hex with 0x (e.g. 0x2 for "
                   "powerpc64 ELFv2); must match the objects it is linked with.");
-  cmd->add_flag("-q,--quiet", args->quiet, "No progress bar and no summary line.");
-  cmd->add_flag("--list-targets", args->list_targets, "Print the target table and exit.");
+  add_quiet_flag(cmd, args->quiet);
+  add_json_flag(cmd, args->json,
+                "{output, symbol, target, section, large, align, payload_bytes, output_bytes, "
+                "phases: [{name, seconds}]} (also with --quiet).");
+  cmd->add_flag("--list-targets", args->list_targets,
+                "Print the target table and exit (the same as `mblob targets`).");
   cmd->footer(
       "Example:\n"
       "  mblob pack model.bin -o model_blob.o --symbol __tvm_ffi__library_bin \\\n"

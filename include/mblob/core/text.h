@@ -21,6 +21,20 @@ std::string printable(std::string_view s);
 // above U+10FFFF).
 bool is_utf8(std::string_view s);
 
+// Edit distance between `a` and `b`, ignoring ASCII case: the fewest insertions, deletions,
+// substitutions and swaps of two adjacent characters that turn one into the other ("exprot" ->
+// "export" is 1).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` by edit_distance when it is close enough to be a typo (at most
+// a third of the word's length, and at least 1), else "". Ties go to the earlier candidate.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+// "; did you mean 'export'?" for the closest match of `word`, or "" when none is close: the one
+// "did you mean" suffix of every unknown-name message (commands, targets, packers, linkers,
+// manifest keys).
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
 // Lower-case hex of every byte of `s` ("1b5d" for "\x1b]").
 std::string hex(std::string_view s);
 

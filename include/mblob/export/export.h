@@ -13,6 +13,14 @@
 
 namespace mblob {
 
+struct ExportPhase {
+  // "serialize", "pack", "compile", "link", "verify" (ELF, PE DLL and ar outputs: the output
+  // defines, or a DLL exports, the blob symbol with the serialized size and bytes; checked
+  // before it replaces the output)
+  std::string name;
+  std::chrono::nanoseconds elapsed{0};
+};
+
 struct ExportOptions {
   Format format = Format::ffi;
   std::string symbol;  // blob symbol base name; "" = the layout's current name
@@ -30,20 +38,19 @@ struct ExportOptions {
   bool quiet = false;  // no progress on stderr
   // Receives warnings (e.g. empty ffi payloads). Default: stderr.
   std::function<void(const std::string&)> warn;
-};
-
-struct ExportPhase {
-  // "serialize", "pack", "compile", "link", "verify" (ELF, PE DLL and ar outputs: the output
-  // defines, or a DLL exports, the blob symbol with the serialized size and bytes; checked
-  // before it replaces the output)
-  std::string name;
-  std::chrono::nanoseconds elapsed{0};
+  // Told when each phase (ExportPhase::name) starts and ends, in order, for status lines; the
+  // library prints nothing itself. `verify` runs at the end of the link, so `link` ends (with
+  // its time so far) when `verify` starts.
+  std::function<void(const std::string& phase)> on_phase_start;
+  std::function<void(const ExportPhase& phase)> on_phase_end;
 };
 
 struct ExportReport {
   std::filesystem::path output;
   std::string packer;
   std::string symbol;
+  std::string
+      section;  // the blob symbol's section in the output, as verify found it ("": unchecked)
   std::uint64_t blob_bytes = 0;
   std::uint64_t output_bytes = 0;
   std::size_t modules = 0;  // blob entries

@@ -42,6 +42,7 @@ struct LocatedSymbol {
   std::string name;
   std::uint64_t offset = 0;  // file offset of the first byte
   std::uint64_t extent = 0;  // bytes from `offset` that may belong to it (an upper bound)
+  std::string section;       // the name of the section holding it
 };
 
 // True when `file` starts like a COFF object of a machine mblob reads (I386, AMD64, ARM64) or a
@@ -96,6 +97,7 @@ class ImageFile {
   struct Place {
     std::uint64_t offset;  // file offset
     std::uint64_t left;    // raw bytes from there to the end of the section
+    std::string section;   // its name
   };
   // The file bytes of `rva`; throws (naming `what`) when it is in no section's raw data.
   Place place(std::uint32_t rva, const char* what) const;

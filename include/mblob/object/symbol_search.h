@@ -32,6 +32,7 @@ struct SymbolLocation {
   // says its own length (its header); a caller checks that against the extent.
   std::uint64_t size = 0;
   bool size_is_extent = false;
+  std::string section;  // the name of the section holding it ("" when it has none)
   // i386 COFF objects spell C names with a leading '_' (C `blob` is `_blob`).
   bool leading_underscore = false;
 

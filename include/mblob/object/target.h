@@ -23,7 +23,7 @@ namespace mblob {
 enum class Container { elf, macho, coff };
 
 struct Target {
-  std::string_view triple;  // canonical name, as listed by `mblob pack --list-targets`
+  std::string_view triple;  // canonical name, as listed by `mblob targets`
   Container container;
   bool is_64;  // ELFCLASS64 (or the 64-bit form of the container)
   Endian endian;
@@ -33,13 +33,14 @@ struct Target {
   std::string_view large_section;  // section for blobs past the large threshold; empty = none
   std::uint64_t large_flags;       // extra sh_flags of the large section (SHF_X86_64_LARGE)
   std::string_view symbol_prefix;  // prepended to C symbol names (Mach-O: "_"); none for ELF
-  std::string_view note;           // one line for --list-targets
+  std::string_view note;           // one line for `mblob targets`
 };
 
 // Every row, in table order.
 std::span<const Target> all_targets();
 
-// The row for `triple` (after normalizing aliases). Throws Error listing the known triples.
+// The row for `triple` (after normalizing aliases). Throws UsageError with the closest triple
+// ("did you mean") and the known triples.
 const Target& find_target(std::string_view triple);
 // Like find_target, but returns nullptr instead of throwing.
 const Target* lookup_target(std::string_view triple);

@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,17 @@ class ProcessError : public Error {
 // Runs argv and waits. Throws ProcessError only when the program cannot be started (not found,
 // not executable); a non-zero exit, a signal or a timeout is reported in the result.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+// Sees every command line run_process() is about to start (argv and working directory; empty:
+// ours), on the calling thread, before the tool runs: how `mblob -v` shows each tool it runs.
+// The library prints nothing by default.
+using CommandObserver =
+    std::function<void(const std::vector<std::string>& argv, const std::filesystem::path& cwd)>;
+
+// Sets the process-wide observer (an empty function: none) and returns the previous one.
+// Thread-safe: commands started concurrently each call the observer in force when they start;
+// the observer itself must be safe to call from several threads.
+CommandObserver set_command_observer(CommandObserver observer);
 
 // Like run_process, but throws ProcessError unless the tool exited with status 0.
 ProcessResult run_process_checked(const std::vector<std::string>& argv,
