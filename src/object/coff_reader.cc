@@ -111,15 +111,17 @@ ObjectFile::ObjectFile(ByteView file, std::string where) : file_(file), where_(s
   strings_ = range(r, strings_at_, std::max<std::uint32_t>(size, 4), "the string table");
 }
 
-std::string_view ObjectFile::symbol_name(const Symbol& s, std::uint64_t at) const {
-  if (load<std::uint32_t>(s.Name, Endian::little) != 0) {
-    const void* nul = std::memchr(s.Name, 0, sizeof(s.Name));
-    std::size_t n = nul ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - s.Name)
-                        : sizeof(s.Name);
-    return {reinterpret_cast<const char*>(s.Name), n};
+std::string_view ObjectFile::symbol_name(std::size_t index) const {
+  const std::uint8_t* name = symbols_.data() + index * sizeof(Symbol);  // Symbol::Name: 8 bytes
+  const std::uint64_t at = symbols_at_ + index * sizeof(Symbol);
+  if (load<std::uint32_t>(name, Endian::little) != 0) {
+    const void* nul = std::memchr(name, 0, 8);
+    std::size_t n =
+        nul ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - name) : 8;
+    return {reinterpret_cast<const char*>(name), n};
   }
   // A long name: its last four bytes are an offset into the string table (>= 4: the size).
-  const std::uint32_t offset = load<std::uint32_t>(s.Name + 4, Endian::little);
+  const std::uint32_t offset = load<std::uint32_t>(name + 4, Endian::little);
   if (offset < 4 || offset >= strings_.size()) {
     throw Error::at(where_, at,
                     "symbol name offset " + std::to_string(offset) +
@@ -214,7 +216,7 @@ void ObjectFile::for_each_symbol(const std::function<bool(std::string_view)>& wa
     }
     const std::size_t aux = s.NumberOfAuxSymbols;
     const bool defined = s.StorageClass == IMAGE_SYM_CLASS_EXTERNAL && s.SectionNumber > 0;
-    if (defined && wanted(symbol_name(s, at))) found.push_back(i);
+    if (defined && wanted(symbol_name(i))) found.push_back(i);
     i += aux;
   }
   if (found.empty()) return;
@@ -233,7 +235,7 @@ void ObjectFile::for_each_symbol(const std::function<bool(std::string_view)>& wa
   for (std::size_t i : found) {
     const auto s = struct_at<Symbol>(symbols_, i);
     const std::uint64_t at = symbols_at_ + i * sizeof(Symbol);
-    fn(locate(symbol_name(s, at), s, at, bounds));
+    fn(locate(symbol_name(i), s, at, bounds));
   }
 }
 

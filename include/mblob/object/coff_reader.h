@@ -65,7 +65,8 @@ class ObjectFile {
                        const std::function<void(const LocatedSymbol&)>& fn) const;
 
  private:
-  std::string_view symbol_name(const Symbol& s, std::uint64_t at) const;
+  // The name of symbol record `index`: a view into the file (the record or the string table).
+  std::string_view symbol_name(std::size_t index) const;
   std::string section_name(std::size_t index) const;
   LocatedSymbol locate(std::string_view name, const Symbol& s, std::uint64_t at,
                        const std::vector<std::uint64_t>& bounds) const;
