@@ -171,9 +171,10 @@ TEST(ExportWorkspace, WorkspaceWithUserFilesNamedLikeIntermediatesIsLeftUntouche
     ASSERT_EQ(r.exit_code, 0) << packer << ": " << r.err;
     EXPECT_EQ(digests(out),
               (std::vector<std::string>{digest_of(m.dir / "w.bin"), digest_of(m.dir / "k.ptx")}));
-    EXPECT_NE(r.err.find("intermediate files kept in " + ws.string() + "/mblob-export-"),
+    // The summary (stdout) says where the run's private workspace is.
+    EXPECT_NE(r.out.find("intermediate files kept in " + ws.string() + "/mblob-export-"),
               std::string::npos)
-        << r.err;
+        << r.out;
   }
   auto text = [&](const char* name) {
     auto b = test::read_bytes(ws / name);

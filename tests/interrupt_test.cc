@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -94,6 +95,24 @@ std::vector<Proc> live_in_group(pid_t pgid) {
 bool is_alive(pid_t pid) {
   for (const auto& p : processes()) {
     if (p.pid == pid) return alive(p);
+  }
+  return false;
+}
+
+// Whether any live process carries `entry` ("NAME=VALUE") in its environment: a CLI run started
+// with a unique entry, its tools and its watchdogs (forked copies of it) all carry it.
+bool any_process_with_env(const std::string& entry) {
+  for (const auto& p : processes()) {
+    if (!alive(p)) continue;
+    std::ifstream f("/proc/" + std::to_string(p.pid) + "/environ", std::ios::binary);
+    std::string env((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::size_t pos = 0;
+    while (pos < env.size()) {
+      std::size_t end = env.find('\0', pos);
+      if (end == std::string::npos) end = env.size();
+      if (env.compare(pos, end - pos, entry) == 0) return true;
+      pos = end + 1;
+    }
   }
   return false;
 }
@@ -457,13 +476,19 @@ TEST(Interrupt, StaleStagingDirAndWorkspaceOfDeadExportAreRemoved) {
   TempDir d, tmp;
   SlowModel model(d, 128u << 20, /*sparse=*/true);
   fs::path out = d / "model.so";
+  // The owner is gone only when its watchdogs are too: a watchdog forked just before the kill
+  // holds copies of the run's descriptors (and so its locks) for the moment it takes to close
+  // them, which a loaded machine can stretch. Wait for every process of the run to end.
+  const std::string tag = "MBLOB_TEST_RUN=stale-" + std::to_string(::getpid());
   {
     Background killed({"export", model.manifest.string(), "-o", out.string(), "-q"},
-                      {"TMPDIR=" + tmp.path().string()});
+                      {"TMPDIR=" + tmp.path().string(), tag});
     ASSERT_TRUE(eventually([&] { return !temp_files(d.path()).empty(); }, 60s));
     killed.signal(SIGKILL);
     killed.wait();
   }
+  ASSERT_TRUE(eventually([&] { return !any_process_with_env(tag); }, 10s))
+      << "processes of the killed run still alive after 10 s";
   ASSERT_FALSE(temp_files(d.path()).empty()) << "kill -9 leaves the staging directory";
   ASSERT_FALSE(fs::is_empty(tmp.path())) << "kill -9 leaves the workspace";
   Background next({"export", model.manifest.string(), "-o", out.string(), "-q"},

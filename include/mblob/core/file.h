@@ -103,6 +103,9 @@ void remove_pending_temp_files() noexcept;
 // does it: in `dir`, the entries named `prefix` plus six characters that are regular files or
 // directories (never symlinks) owned by this user and whose lock can be taken at once. A live
 // run's temporaries are never touched. Where the file system has no locks, nothing is removed.
+// A run killed while a tool's watchdog was being forked leaves the lock held by that watchdog for
+// the moment it takes to close its inherited descriptors; a run started within that moment keeps
+// the temporary, and the next one removes it.
 void remove_stale_temporaries(const std::filesystem::path& dir, const std::string& prefix);
 
 // A new, private directory, removed with everything in it when the object dies. It is locked
