@@ -1,7 +1,7 @@
-// libFuzzer target for the static container readers (object/symbol_search.h: ELF files and ar
-// archives). Every input must either be read, with every symbol's bytes inside the input, or
-// throw mblob::Error; anything else (a crash, a sanitizer report, another exception type, a
-// symbol outside the file) is a bug.
+// libFuzzer target for the static container readers (object/symbol_search.h: ELF files, COFF
+// objects, PE images and ar archives). Every input must either be read, with every symbol's bytes
+// inside the input, or throw mblob::Error; anything else (a crash, a sanitizer report, another
+// exception type, a symbol outside the file) is a bug.
 #include <cstdlib>
 
 #include "mblob/core/error.h"
@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     for (const auto& b : mblob::find_blob_symbols(file, "fuzz")) {
       check(b.location.offset <= size && b.location.size <= size - b.location.offset);
-      check(b.prefix + b.base == b.location.name);
+      check(b.prefix + b.base == b.location.c_name());
     }
   } catch (const mblob::Error&) {
   }

@@ -22,6 +22,8 @@ PACKAGES=(
   libc6-dev-arm64-cross libc6-dev-riscv64-cross
   binutils-powerpc64-linux-gnu binutils-s390x-linux-gnu binutils-mips-linux-gnu
   gcc-mingw-w64-x86-64
+  # i386 COFF objects and PE32 DLLs for the COFF reader's tests (leading underscores, PE32)
+  gcc-mingw-w64-i686
   # benchmarks, and the demo's independent hash check (xxhsum)
   time hyperfine xxhash
 )

@@ -9,6 +9,7 @@
 
 #include "mblob/core/digest.h"
 #include "mblob/format/writer.h"
+#include "mblob/object/symbol_search.h"
 #include "mblob/runtime/library.h"
 #include "support/test_support.h"
 
@@ -322,6 +323,96 @@ TEST(Export, MingwDllExportsTheBlobSymbol) {
   auto r = test::run_ok({readobj, "--coff-exports", dll.string()});
   EXPECT_NE(r.out.find("Name: __tvm_ffi__library_bin"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Name: model_add"), std::string::npos) << r.out;
+}
+
+// The verify phase reads the DLL's export table (and a system-lib archive's COFF members): every
+// packer that can write COFF passes it, and the JSON summary names the phase and the section.
+TEST(Export, MingwOutputsPassTheVerifyPhase) {
+  MBLOB_REQUIRE_TOOL(gcc, "x86_64-w64-mingw32-gcc");
+  Model m;
+  for (const char* packer : {"c-hex", "asm-incbin"}) {
+    for (bool system_lib : {false, true}) {
+      SCOPED_TRACE(std::string(packer) + (system_lib ? " system-lib" : " dll"));
+      auto out = m.dir / (system_lib ? "libmodel.a" : "model.dll");
+      std::vector<std::string> argv = {test::cli(),  "export",   m.manifest.string(),  "-o",
+                                       out.string(), "--target", "x86_64-w64-mingw32", "--packer",
+                                       packer,       "--json"};
+      if (system_lib) argv.insert(argv.end(), {"--system-lib", "--prefix", "m_"});
+      auto j = nlohmann::json::parse(test::run_ok(argv).out);
+      EXPECT_EQ(j["section"], ".rdata");
+      bool verified = false;
+      for (const auto& p : j["phases"]) verified = verified || p["name"] == "verify";
+      EXPECT_TRUE(verified) << j.dump();
+      // What the check read, read again: the blob's bytes where the export table points.
+      auto file = test::read_bytes(out);
+      auto found = find_blob_symbols(ByteView(file), out.string());
+      ASSERT_EQ(found.size(), 1u);
+      EXPECT_EQ(found[0].location.container, system_lib ? "pe-x86-64" : "pei-x86-64");
+      EXPECT_EQ(found[0].prefix, system_lib ? "m_" : "");
+      Manifest man = read_manifest(m.manifest);
+      auto blob = serialize(man.tree, SerializeOptions{}).read_all();
+      ASSERT_LE(blob.size(), found[0].location.size);
+      EXPECT_TRUE(std::equal(blob.begin(), blob.end(),
+                             file.begin() + static_cast<std::ptrdiff_t>(found[0].location.offset)));
+    }
+  }
+}
+
+// A --pack-command whose COFF object lacks the blob symbol fails a mingw export, and no DLL is
+// written (the check reads the DLL's export table).
+TEST(Export, MingwPackCommandWithoutTheBlobSymbolFailsAndWritesNothing) {
+  MBLOB_REQUIRE_TOOL(gcc, "x86_64-w64-mingw32-gcc");
+  Model m;
+  test::write_text(m.dir / "other.c",
+                   "__declspec(dllexport) const unsigned char not_the_blob[] = {1, 2, 3};\n");
+  const std::string command = gcc + " -c " + (m.dir / "other.c").string() + " -o {output}";
+  for (bool system_lib : {false, true}) {
+    SCOPED_TRACE(system_lib ? "system-lib archive" : "dll");
+    auto out = m.dir / (system_lib ? "libmodel.a" : "model.dll");
+    std::vector<std::string> argv = {test::cli(),
+                                     "export",
+                                     m.manifest.string(),
+                                     "-o",
+                                     out.string(),
+                                     "--target",
+                                     "x86_64-w64-mingw32",
+                                     "--packer",
+                                     "command",
+                                     "--pack-command",
+                                     command,
+                                     "-q"};
+    if (system_lib) argv.insert(argv.end(), {"--system-lib", "--prefix", "m_"});
+    auto r = test::run(argv);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("does not define the blob symbol"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(out.string()), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("the output was not written"), std::string::npos) << r.err;
+    EXPECT_FALSE(file_exists(out));
+    EXPECT_TRUE(leftovers(m.dir.path()).empty()) << leftovers(m.dir.path()).front();
+  }
+}
+
+// COFF symbols have no size: the blob must fit in the bytes up to the next symbol or the end of
+// its section. A blob cut short by 100 bytes (more than gas's 16-byte section padding) in a
+// system-lib archive's COFF object fails the check.
+TEST(Export, MingwBlobCutShortInItsSectionFailsTheCheck) {
+  MBLOB_REQUIRE_TOOL(gcc, "x86_64-w64-mingw32-gcc");
+  Model m;
+  const auto short_bin = m.dir / "short.bin";
+  test::write_text(m.dir / "s.s",
+                   "\t.section .rdata,\"dr\"\n\t.globl m___tvm_ffi__library_bin\n"
+                   "m___tvm_ffi__library_bin:\n\t.incbin \"" +
+                       short_bin.string() + "\"\n");
+  const std::string command = "sh -c 'head -c -100 {blob} > " + short_bin.string() + " && " + gcc +
+                              " -c " + (m.dir / "s.s").string() + " -o {output}'";
+  auto out = m.dir / "libmodel.a";
+  auto r = test::run({test::cli(), "export", m.manifest.string(), "-o", out.string(), "--target",
+                      "x86_64-w64-mingw32", "--system-lib", "--prefix", "m_", "--packer", "command",
+                      "--pack-command", command, "-q"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("bytes of its section, fewer than the blob's"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the output was not written"), std::string::npos) << r.err;
+  EXPECT_FALSE(file_exists(out));
 }
 
 TEST(Export, NativePackerForACoffTargetSaysWhatToUseInstead) {

@@ -14,6 +14,7 @@
 #include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/export/export.h"
+#include "mblob/format/reader.h"
 #include "mblob/format/writer.h"
 #include "mblob/object/elf_writer.h"
 #include "mblob/object/symbol_search.h"
@@ -69,6 +70,37 @@ bool is_source(const fs::path& p) {
   return false;
 }
 
+// A symbol without a size (COFF, PE): the blob read from its extent must be the serialized
+// blob's length, as its own header says (8 + its u64 body length). An ffi blob is also parsed
+// (module table and import tree; payloads are length-prefixed, so none is read). A legacy one
+// is not: walking its payloads could need kinds mblob has no walker for.
+void check_blob_length(ByteView extent, Format format, const std::string& in,
+                       const std::string& symbol, std::uint64_t expected,
+                       const std::string& packer) {
+  std::uint64_t length = 0;
+  try {
+    const std::string source = in + ": blob symbol " + symbol;
+    if (format == Format::ffi) {
+      length = parse_blob(extent, format, source).blob_bytes;
+    } else {
+      Reader r(extent, source);
+      const std::uint64_t body = r.u64le("the blob's length");
+      if (add_overflows(body, 8, &length) || length > extent.size()) {
+        r.fail_at(0, "the blob's length " + std::to_string(body) + " + 8 runs past the " +
+                         std::to_string(extent.size()) + " bytes of its section");
+      }
+    }
+  } catch (const Error& e) {
+    throw Error(fmt::format("{} (packer {}); the output was not written", e.what(), packer));
+  }
+  if (length != expected) {
+    throw Error(fmt::format(
+        "{}: the blob at symbol {} has {} bytes by its header, but the serialized blob has {} "
+        "(packer {}); the output was not written",
+        in, symbol, length, expected, packer));
+  }
+}
+
 // How many of the blob's first bytes the post-link check compares (its header and the start of
 // the first entry: enough to catch a wrong symbol or section, without reading the payloads).
 constexpr std::size_t kVerifyHeadBytes = 64;
@@ -78,34 +110,43 @@ constexpr std::size_t kVerifyHeadBytes = 64;
 struct Expected {
   std::string symbol;
   const ByteSource* blob = nullptr;
+  Format format = Format::ffi;
   std::string digest_symbol;  // "" when no digest was written
   Digest128 digest{};
   std::string packer;
 };
 
-// The blob symbol's definitions in the output: the serialized size (st_size 0, as objcopy leaves
-// it, is accepted when the file holds the blob's length after the symbol) and the blob's first
-// bytes there.
+// One definition of the blob symbol in the output. ELF: st_size is the serialized size (st_size
+// 0, as objcopy leaves it, is accepted when the file holds the blob's length after the symbol).
+// COFF and PE record no sizes, only an extent (the rest of the section, or up to the next
+// symbol): the blob must fit in it, and parsed from it, the blob's own header must give the
+// serialized size. In both, the bytes there start with the blob's first bytes.
 void verify_blob_symbol(ByteView file, const std::string& where, const SymbolLocation& loc,
                         const std::vector<std::uint8_t>& head, const Expected& e) {
   std::string in = loc.member.empty() ? where : where + "(" + loc.member + ")";
-  if (loc.size != 0 && loc.size != e.blob->size()) {
+  if (!loc.size_is_extent && loc.size != 0 && loc.size != e.blob->size()) {
     throw Error(fmt::format(
         "{}: the blob symbol {} has {} bytes, but the serialized blob has {} (packer {}); the "
         "output was not written",
         in, e.symbol, loc.size, e.blob->size(), e.packer));
   }
-  if (e.blob->size() > file.size() - loc.offset) {
+  const std::uint64_t available = loc.size_is_extent ? loc.size : file.size() - loc.offset;
+  if (e.blob->size() > available) {
     throw Error(fmt::format(
-        "{}: the blob symbol {} is followed by {} bytes of the file, fewer than the blob's {} "
+        "{}: the blob symbol {} is followed by {} bytes of {}, fewer than the blob's {} "
         "(packer {}); the output was not written",
-        in, e.symbol, file.size() - loc.offset, e.blob->size(), e.packer));
+        in, e.symbol, available, loc.size_is_extent ? "its section" : "the file", e.blob->size(),
+        e.packer));
   }
-  if (ByteView(file.data() + loc.offset, head.size()) != ByteView(head)) {
+  const ByteView bytes(file.data() + loc.offset, static_cast<std::size_t>(available));
+  if (bytes.sub(0, head.size()) != ByteView(head)) {
     throw Error(fmt::format(
         "{}: the bytes at the blob symbol {} are not the serialized blob (its first {} bytes "
         "differ; packer {}); the output was not written",
         in, e.symbol, head.size(), e.packer));
+  }
+  if (loc.size_is_extent) {
+    check_blob_length(bytes, e.format, in, e.symbol, e.blob->size(), e.packer);
   }
 }
 
@@ -117,7 +158,7 @@ void verify_digest_symbol(ByteView file, const std::string& where,
                           const std::vector<SymbolLocation>& found, const Expected& e) {
   const SymbolLocation* digest = nullptr;
   for (const auto& loc : found) {
-    if (loc.name == e.digest_symbol) digest = &loc;
+    if (loc.c_name() == e.digest_symbol) digest = &loc;
   }
   if (digest == nullptr) {
     throw Error(fmt::format(
@@ -134,34 +175,41 @@ void verify_digest_symbol(ByteView file, const std::string& where,
   }
 }
 
-// The post-link check of an ELF output or ar archive (`staged`, not yet renamed onto `out`). It
-// maps the file and reads the headers, the symbol tables, one page of the blob and the digest's
-// 16 bytes: nothing is hashed. Returns the name of the section holding the blob symbol (of its
-// first definition).
+// The post-link check of the output (`staged`, not yet renamed onto `out`): an ELF library, a
+// PE DLL (the symbol is one of its exports) or an ar archive of ELF or COFF objects. It maps the
+// file and reads the headers, the symbol or export tables, the blob's first bytes (COFF/PE: its
+// header and module table) and the digest's 16 bytes: nothing is hashed. Returns the name of
+// the section holding the blob symbol (of its first definition).
 std::string verify_output(const fs::path& staged, const fs::path& out, const Expected& e) {
   MappedFile file(staged);
   const std::string where = out.string();
-  std::vector<SymbolLocation> found = find_symbols(file.bytes(), where, [&](std::string_view n) {
-    return n == e.symbol || (!e.digest_symbol.empty() && n == e.digest_symbol);
-  });
+  // i386 COFF objects spell C symbols with a leading '_'.
+  auto is = [](std::string_view n, const std::string& c) {
+    return !c.empty() && (n == c || (n.size() == c.size() + 1 && n[0] == '_' && n.substr(1) == c));
+  };
+  std::vector<SymbolLocation> found;
+  for (auto& loc : find_symbols(file.bytes(), where, [&](std::string_view n) {
+         return is(n, e.symbol) || is(n, e.digest_symbol);
+       })) {
+    if (loc.c_name() == e.symbol || loc.c_name() == e.digest_symbol) {
+      found.push_back(std::move(loc));
+    }
+  }
   const std::vector<std::uint8_t> head = e.blob->head(kVerifyHeadBytes);
-  bool any = false;
+  const SymbolLocation* first = nullptr;
   for (const SymbolLocation& loc : found) {
-    if (loc.name != e.symbol) continue;
-    any = true;
+    if (loc.c_name() != e.symbol) continue;
+    if (first == nullptr) first = &loc;
     verify_blob_symbol(file.bytes(), where, loc, head, e);
   }
-  if (!any) {
+  if (first == nullptr) {
     throw Error(
         fmt::format("{}: the output does not define the blob symbol {} (did packer {} define it?); "
                     "the output was not written",
                     where, e.symbol, e.packer));
   }
   if (!e.digest_symbol.empty()) verify_digest_symbol(file.bytes(), where, found, e);
-  for (const SymbolLocation& loc : found) {
-    if (loc.name == e.symbol) return loc.section;
-  }
-  return {};
+  return first->section;
 }
 
 std::string seconds(std::chrono::nanoseconds ns) {
@@ -315,8 +363,9 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   expected.symbol = report.symbol;
   expected.blob = &blob;
   expected.packer = packer_name;
+  expected.format = options.format;
   OutputCheck verify;
-  if (target.container == Container::elf) {
+  if (target.container == Container::elf || target.container == Container::coff) {
     verify = [&](const fs::path& staged) {
       auto t0 = Clock::now();
       verified = true;

@@ -3,6 +3,7 @@
 
 #include "mblob/core/error.h"
 #include "mblob/object/archive.h"
+#include "mblob/object/coff_reader.h"
 #include "mblob/object/elf.h"
 #include "mblob/object/elf_headers.h"
 #include "mblob/object/elf_reader.h"
@@ -11,6 +12,13 @@ namespace mblob {
 
 namespace {
 
+void add_unique(SymbolLocation loc, std::vector<SymbolLocation>& out) {
+  for (const auto& seen : out) {
+    if (seen.member == loc.member && seen.name == loc.name && seen.offset == loc.offset) return;
+  }
+  out.push_back(std::move(loc));
+}
+
 // Searches one ELF file that starts at `base` in the outer file.
 void search_elf(ByteView bytes, std::uint64_t base, const std::string& where,
                 const std::string& member, const std::function<bool(std::string_view)>& wanted,
@@ -18,20 +26,58 @@ void search_elf(ByteView bytes, std::uint64_t base, const std::string& where,
   elf::ElfFile f(bytes, where);
   const std::string container = elf::container_name(f.header());
   f.for_each_symbol(wanted, [&](const elf::SymbolEntry& sym) {
-    std::uint64_t offset = base + f.file_offset_of(sym);
-    for (const auto& seen : out) {
-      if (seen.member == member && seen.name == sym.name && seen.offset == offset) return;
-    }
     SymbolLocation loc;
     loc.name = sym.name;
     loc.container = container;
     loc.machine = f.header().machine;
     loc.member = member;
-    loc.offset = offset;
+    loc.offset = base + f.file_offset_of(sym);
     loc.size = sym.size;
     if (sym.shndx < f.sections().size()) loc.section = f.sections()[sym.shndx].name;
     loc.function = sym.type == elf::STT_FUNC;
-    out.push_back(std::move(loc));
+    add_unique(std::move(loc), out);
+  });
+}
+
+// Searches one COFF object that starts at `base` in the outer file. i386 names are reported
+// as spelled (`_blob`), marked so that c_name() drops the underscore.
+void search_coff_object(ByteView bytes, std::uint64_t base, const std::string& where,
+                        const std::string& member,
+                        const std::function<bool(std::string_view)>& wanted,
+                        std::vector<SymbolLocation>& out) {
+  coff::ObjectFile f(bytes, where);
+  const std::string container = coff::container_name(f.machine(), /*image=*/false);
+  f.for_each_symbol(wanted, [&](const coff::LocatedSymbol& sym) {
+    SymbolLocation loc;
+    loc.name = sym.name;
+    loc.container = container;
+    loc.machine = f.machine();
+    loc.member = member;
+    loc.offset = base + sym.offset;
+    loc.size = sym.extent;
+    loc.size_is_extent = true;
+    loc.leading_underscore = f.machine() == coff::IMAGE_FILE_MACHINE_I386;
+    loc.section = sym.section;
+    add_unique(std::move(loc), out);
+  });
+}
+
+// Searches a PE image's export table (export names carry no i386 underscore).
+void search_pe_image(ByteView bytes, const std::string& where,
+                     const std::function<bool(std::string_view)>& wanted,
+                     std::vector<SymbolLocation>& out) {
+  coff::ImageFile f(bytes, where);
+  const std::string container = coff::container_name(f.machine(), /*image=*/true);
+  f.for_each_export(wanted, [&](const coff::LocatedSymbol& sym) {
+    SymbolLocation loc;
+    loc.name = sym.name;
+    loc.container = container;
+    loc.machine = f.machine();
+    loc.offset = sym.offset;
+    loc.size = sym.extent;
+    loc.size_is_extent = true;
+    loc.section = sym.section;
+    add_unique(std::move(loc), out);
   });
 }
 
@@ -42,10 +88,8 @@ void search_elf(ByteView bytes, std::uint64_t base, const std::string& where,
       magic == 0xcafebabe) {
     throw Error(where + ": a Mach-O file; reading Mach-O is not supported yet");
   }
-  if (at(0) == 'M' && at(1) == 'Z') {
-    throw Error(where + ": a PE/COFF image; reading PE/COFF is not supported yet");
-  }
-  throw Error(where + ": not an ELF file or an ar archive (unknown magic)");
+  throw Error(where +
+              ": not an ELF file, a COFF object, a PE image or an ar archive (unknown magic)");
 }
 
 }  // namespace
@@ -57,9 +101,17 @@ std::vector<SymbolLocation> find_symbols(ByteView file, const std::string& where
     search_elf(file, 0, where, "", wanted, out);
   } else if (has_archive_magic(file)) {
     for_each_archive_member(file, where, [&](const ArchiveMember& m) {
-      if (!elf::has_elf_magic(m.data)) return;
-      search_elf(m.data, m.offset, where + "(" + m.name + ")", m.name, wanted, out);
+      const std::string in = where + "(" + m.name + ")";
+      if (elf::has_elf_magic(m.data)) {
+        search_elf(m.data, m.offset, in, m.name, wanted, out);
+      } else if (coff::has_object_magic(m.data)) {
+        search_coff_object(m.data, m.offset, in, m.name, wanted, out);
+      }
     });
+  } else if (coff::has_image_magic(file)) {
+    search_pe_image(file, where, wanted, out);
+  } else if (coff::has_object_magic(file)) {
+    search_coff_object(file, 0, where, "", wanted, out);
   } else {
     unsupported(file, where);
   }
@@ -80,11 +132,16 @@ std::vector<BlobSymbol> find_blob_symbols(ByteView file, const std::string& wher
   for (auto& loc :
        find_symbols(file, where, [&](std::string_view n) { return base_of(n) != nullptr; })) {
     if (loc.function) continue;
-    const BlobSymbolName* b = base_of(loc.name);
+    const std::string_view c_name = loc.c_name();
+    const BlobSymbolName* b = base_of(c_name);
+    if (b == nullptr) continue;  // "_" + a base name, matched only through the underscore
+    // mingw gcc's `.refptr.<name>` (an 8-byte pointer to <name>, in every COFF object that
+    // takes its address) is not a blob.
+    if (c_name.rfind(".refptr.", 0) == 0 && loc.container.rfind("pe", 0) == 0) continue;
     BlobSymbol s;
     s.base = b->name;
     s.format = b->format;
-    s.prefix = loc.name.substr(0, loc.name.size() - s.base.size());
+    s.prefix = std::string(c_name.substr(0, c_name.size() - s.base.size()));
     s.location = std::move(loc);
     out.push_back(std::move(s));
   }

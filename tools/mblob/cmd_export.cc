@@ -141,11 +141,13 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "host code and link everything with the target's toolchain. For ELF targets it also\n"
       "defines <prefix>__mblob_digest, the blob's XXH3-128 (16 bytes; --no-digest leaves it\n"
       "out; `mblob verify` checks it). Before the output replaces the previous file, export\n"
-      "reads it back (ELF libraries and ar archives; not yet COFF/PE DLLs) and checks that it\n"
-      "defines the blob symbol with the serialized size and bytes, and the digest symbol with\n"
-      "the digest: a packer or --pack-command that defines no blob fails the export. The output\n"
-      "is written atomically: a failure leaves the previous file, or none. A symbolic link is\n"
-      "written through (the file it names is replaced); a character device or FIFO (/dev/null, a\n"
+      "reads it back (ELF libraries, PE DLLs through their export table, ar archives of ELF or\n"
+      "COFF objects) and checks that it defines the blob symbol with the serialized size and\n"
+      "bytes (COFF symbols have no size: the blob's header gives it, and the blob must fit\n"
+      "before the next symbol or the section's end), and the digest symbol with the digest: a\n"
+      "packer or --pack-command that defines no blob fails the export. The output is written\n"
+      "atomically: a failure leaves the previous file, or none. A symbolic link is written\n"
+      "through (the file it names is replaced); a character device or FIFO (/dev/null, a\n"
       "named pipe, /dev/stdout) gets the finished, checked library streamed into it, which is\n"
       "not atomic. A directory, a path ending in '/', and an output that is the manifest, a\n"
       "payload, a host source or an object are refused before any work (exit status 2).\n"
@@ -219,8 +221,8 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   add_quiet_flag(sub, a->quiet);
   add_verbose_flag(sub, a->verbose);
   add_json_flag(sub, a->json,
-                "{output, symbol, target, section (of the blob symbol in the output; null when not "
-                "verified: COFF), packer, modules, "
+                "{output, symbol, target, section (of the blob symbol in the output, as the verify "
+                "phase found it), packer, modules, "
                 "blob_bytes, output_bytes, phases: [{name, seconds}], tool_steps: [{action, "
                 "command, output, seconds}]} (also with --quiet).");
   sub->callback([a, &selected] { selected = [a] { return run_export(*a); }; });

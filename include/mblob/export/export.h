@@ -16,8 +16,9 @@ namespace mblob {
 struct ExportPhase {
   // "serialize", "pack", "digest" (XXH3-128 of the blob, ELF targets: computed during the pack
   // on a second thread; this is the wait for it after the pack), "compile", "link",
-  // "verify" (ELF and ar outputs: the output defines the blob symbol with the serialized size
-  // and bytes, and the digest symbol with the digest; checked before it replaces the output)
+  // "verify" (ELF, PE DLL and ar outputs: the output defines, or a DLL exports, the blob symbol
+  // with the serialized size and bytes, and on ELF the digest symbol with the digest; checked
+  // before it replaces the output)
   std::string name;
   std::chrono::nanoseconds elapsed{0};
 };

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "mblob/core/bytes.h"
+#include "mblob/object/endian_field.h"
 
 // <elf.h> (pulled in by <link.h>, <dlfcn.h> users and others) defines many of these names as
 // macros. So that this header works whatever was included before it, each name's macro is
@@ -257,21 +258,9 @@ struct Elf64BE {
   static constexpr bool is_64 = true;
 };
 
-// ---- Endian-aware unaligned integer fields.
+// ---- Endian-aware unaligned integer fields (object/endian_field.h).
 template <typename T, Endian Order>
-class Field {
- public:
-  Field() = default;
-  Field(T v) { *this = v; }  // NOLINT: implicit, like the plain integer it stands for
-  Field& operator=(T v) {
-    store<T>(bytes_, v, Order);
-    return *this;
-  }
-  operator T() const { return load<T>(bytes_, Order); }  // NOLINT
-
- private:
-  std::uint8_t bytes_[sizeof(T)] = {};
-};
+using Field = EndianField<T, Order>;
 
 template <typename E>
 using U16 = Field<std::uint16_t, E::endian>;

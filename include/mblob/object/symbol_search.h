@@ -2,9 +2,10 @@
 // without loading it: the container-independent side of the static readers (`inspect`,
 // `verify` and export's check of its own output use it).
 //
-// Containers: ELF (relocatable, shared, executable; 32/64-bit, both byte orders) and `ar`
-// archives, every member searched. A Mach-O or COFF reader slots in here: find_symbols
-// dispatches on the file's magic, and SymbolLocation does not depend on the container.
+// Containers: ELF (relocatable, shared, executable; 32/64-bit, both byte orders), COFF objects
+// (x86-64, i386, arm64), PE images (DLL, EXE: their exported names) and `ar` archives, every
+// ELF or COFF member searched. find_symbols dispatches on the file's magic; SymbolLocation does
+// not depend on the container. A Mach-O reader slots in the same way.
 #pragma once
 
 #include <cstdint>
@@ -21,24 +22,41 @@ namespace mblob {
 // A defined symbol and where its bytes are.
 struct SymbolLocation {
   std::string name;           // as in the symbol table
-  std::string container;      // "elf64-x86-64", "elf32-hexagon", "elf64-powerpc" (big-endian)
-  std::uint16_t machine = 0;  // the container's machine code (ELF e_machine)
+  std::string container;      // "elf64-x86-64", "elf32-hexagon", "pe-x86-64", "pei-i386"
+  std::uint16_t machine = 0;  // the container's machine code (ELF e_machine, COFF Machine)
   std::string member;         // the archive member holding it; "" when not in an archive
   std::uint64_t offset = 0;   // file offset of the first byte (archive offsets included)
-  std::uint64_t size = 0;     // the symbol's size (ELF st_size)
-  std::string section;        // the name of the section holding it ("" when it has none)
-  bool function = false;      // code (ELF STT_FUNC), such as export's registration function
-                              // mblob_register_<blob symbol>: never a blob
+  // ELF: the symbol's st_size (0 when the writer left none). COFF and PE record no sizes:
+  // there `size` is the extent, the bytes from `offset` that may belong to the symbol (to the
+  // next symbol or the end of the section's raw data), and `size_is_extent` is true. The blob
+  // says its own length (its header); a caller checks that against the extent.
+  std::uint64_t size = 0;
+  bool size_is_extent = false;
+  std::string section;  // the name of the section holding it ("" when it has none)
+  // i386 COFF objects spell C names with a leading '_' (C `blob` is `_blob`).
+  bool leading_underscore = false;
+  bool function = false;  // code (ELF STT_FUNC), such as export's registration function
+                          // mblob_register_<blob symbol>: never a blob
+
+  // The name as C spells it: `name` without the i386 COFF underscore.
+  std::string_view c_name() const {
+    return std::string_view(name).substr(leading_underscore && !name.empty() ? 1 : 0);
+  }
 };
 
-// Every defined symbol whose name `wanted` accepts, with its bytes located in `file`. A symbol
-// found in both .symtab and .dynsym is listed once. `where` names the file in errors. Throws
-// Error when the container is malformed, unsupported (Mach-O, COFF, thin archives), or a wanted
-// symbol has no bytes in the file. Members of an archive that are not ELF are skipped.
+// Every defined symbol whose name `wanted` accepts (`wanted` sees the name as the file spells
+// it: `_blob` in an i386 COFF object), with its bytes located in `file`. In a PE image the
+// symbols are its exported names (forwarders skipped). A symbol found in both .symtab and
+// .dynsym is listed once. `where` names the file in errors. Throws Error when the container is
+// malformed, unsupported (Mach-O, /bigobj COFF, thin archives), or a wanted symbol has no bytes
+// in the file. Members of an archive that are neither ELF nor COFF objects (e.g. the short
+// import objects of a mingw import library) are skipped.
 std::vector<SymbolLocation> find_symbols(ByteView file, const std::string& where,
                                          const std::function<bool(std::string_view)>& wanted);
 
-// A blob symbol: any prefix, then one of blob_symbol_names() (format/layout.h).
+// A blob symbol: any prefix, then one of blob_symbol_names() (format/layout.h), matched on the
+// C name (SymbolLocation::c_name: an i386 COFF object's leading '_' is not part of the prefix).
+// mingw's `.refptr.<blob symbol>` pointers in COFF objects are not blob symbols.
 struct BlobSymbol {
   SymbolLocation location;
   std::string prefix;  // "" for a plain library; a system-lib prefix such as "llama_"

@@ -123,8 +123,8 @@ def main():
         return bytes(data)
 
     # Not a container mblob reads.
-    write("empty.bin", b"", "not an ELF file or an ar archive")
-    write("unknown_magic.bin", b"MBLOB? not a library\n", "not an ELF file or an ar archive")
+    write("empty.bin", b"", "unknown magic")
+    write("unknown_magic.bin", b"MBLOB? not a library\n", "unknown magic")
     write("macho.bin", b"\xcf\xfa\xed\xfe" + bytes(60), "Mach-O")
     # ELF container rules.
     write("truncated_header.o", good[:40], "expected ELF64 file header")
