@@ -325,5 +325,14 @@ TEST(Cli, AlignAcceptsUnitsEverywhere) {
   expect_usage_error(test::run(with(m.export_args("b.so"), {"--align", "4Q"})), "--align: '4Q'");
 }
 
+TEST(Cli, ExportAlignThatIsNotAPowerOfTwoIsAUsageErrorBeforeAnyWork) {
+  Model m;
+  auto r = test::run(with(m.export_args("c.so"), {"--align", "3"}));
+  expect_usage_error(r, "--align: alignment 3 is not a power of two");
+  EXPECT_FALSE(fs::exists(m.dir / "c.so"));
+  expect_usage_error(test::run(with(m.export_args("c.so"), {"--align", "2G"})),
+                     "--align: alignment 2147483648 is larger than the maximum");
+}
+
 }  // namespace
 }  // namespace mblob

@@ -402,6 +402,17 @@ std::string_view visibility_name(Visibility v) {
   return "?";
 }
 
+void check_alignment(std::uint64_t align, std::string_view context) {
+  if (align == 0 || (align & (align - 1)) != 0) {
+    throw Error(std::string(context) + "alignment " + std::to_string(align) +
+                " is not a power of two (use 1, 2, 4, 8, 16, ...)");
+  }
+  if (align > kMaxAlign) {
+    throw Error(std::string(context) + "alignment " + std::to_string(align) +
+                " is larger than the maximum, " + std::to_string(kMaxAlign) + " (1 GiB)");
+  }
+}
+
 void validate(const ObjectSpec& spec) {
   validate_symbol(spec.symbol);
   if (spec.size_symbol) {
@@ -409,14 +420,7 @@ void validate(const ObjectSpec& spec) {
     validate_symbol(spec.symbol + std::string(kSizeSuffix));
   }
   if (!spec.section.empty()) validate_section(spec.section);
-  if (spec.align == 0 || (spec.align & (spec.align - 1)) != 0) {
-    throw Error("alignment " + std::to_string(spec.align) +
-                " is not a power of two (use 1, 2, 4, 8, 16, ...)");
-  }
-  if (spec.align > kMaxAlign) {
-    throw Error("alignment " + std::to_string(spec.align) + " is larger than the maximum, " +
-                std::to_string(kMaxAlign) + " (1 GiB)");
-  }
+  check_alignment(spec.align);
   const Target& t = resolve_target(spec);
   if (t.container != Container::elf) {
     throw Error("target " + std::string(t.triple) + " uses the " +

@@ -1,6 +1,7 @@
 #include "pack_util.h"
 
 #include "mblob/core/text.h"
+#include "mblob/object/elf_writer.h"
 #include "mblob/object/section_rules.h"
 #include "mblob/toolchain/toolchain.h"
 
@@ -37,10 +38,7 @@ void check_section(std::string_view packer, std::string_view name) {
 }
 
 void check_align(std::string_view packer, std::uint64_t align) {
-  if (align == 0 || (align & (align - 1)) != 0 || align > (std::uint64_t{1} << 30)) {
-    throw Error(std::string(packer) + ": alignment " + std::to_string(align) +
-                " is not a power of two between 1 and 1 GiB");
-  }
+  check_alignment(align, std::string(packer) + ": ");
 }
 
 void check_request(std::string_view packer, const PackRequest& r) {

@@ -9,6 +9,7 @@
 #include "mblob/core/text.h"
 #include "mblob/export/export.h"
 #include "mblob/format/legacy_kinds.h"
+#include "mblob/object/elf_writer.h"
 #include "mblob/object/target.h"
 #include "options.h"
 
@@ -97,6 +98,13 @@ int run_export(const ExportArgs& a) {
   ExportOptions o;
   // Usage errors before any work: sizes, names of the target, packer and linker.
   o.pack.align = parse_size("--align", a.align);
+  try {
+    check_alignment(o.pack.align, "--align: ");
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
   const Target& target = a.target.empty() ? host_target() : find_target(a.target);
   find_packer(a.packer);
   o.toolchain.cc = a.cc;

@@ -69,6 +69,10 @@ struct ObjectInfo {
 // Checks a spec without writing anything (also done by write_object). Throws Error.
 void validate(const ObjectSpec& spec);
 
+// Throws Error unless `align` is a blob alignment every writer and packer accepts: a power of
+// two from 1 to 1 GiB. `context` ("asm-incbin: ", "--align: ") goes in front of the message.
+void check_alignment(std::uint64_t align, std::string_view context = "");
+
 // Writes `payload` as the blob symbol's bytes into a new object at `out` (atomically).
 ObjectInfo write_object(const ObjectSpec& spec, const ByteSource& payload,
                         const std::filesystem::path& out, const WriteOptions& options = {});
