@@ -261,6 +261,19 @@ TEST(Inspect, OlderFfiSymbolNameIsFound) {
   EXPECT_EQ(b["digest"], "ok");
 }
 
+TEST(Inspect, MingwDllIsReadThroughItsExportTable) {
+  MBLOB_REQUIRE_TOOL(gcc, "x86_64-w64-mingw32-gcc");
+  Model m;
+  json b = inspect_json(
+      {m.exported("model.dll", {"--target", "x86_64-w64-mingw32", "--packer", "asm-incbin"})
+           .string()})[0];
+  EXPECT_EQ(b["container"], "pei-x86-64");
+  EXPECT_EQ(b["machine"], "x86-64");
+  EXPECT_EQ(b["symbol"], "__tvm_ffi__library_bin");
+  EXPECT_EQ(b["digest"], "absent");  // the native writer writes ELF digests only
+  EXPECT_EQ(payload_digests(b), host_digests(m));
+}
+
 TEST(Inspect, ExecutablesAndObjectsAreRead) {
   MBLOB_REQUIRE_TOOL(cc, "cc");
   Model m;

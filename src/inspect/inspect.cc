@@ -128,7 +128,7 @@ InspectedFile inspect_file(const std::filesystem::path& path) {
     FoundBlob b;
     b.file = where;
     b.symbol = std::move(s);
-    b.machine = elf::machine_name(b.symbol.location.machine);
+    b.machine = machine_name(b.symbol.location);
     b.blob = parse_found(symbol_bytes(file, b.symbol.location), b.symbol, b.where(), b.legacy_raw);
     check_digest(file, b, digests);
     out.blobs.push_back(std::move(b));

@@ -401,4 +401,19 @@ std::string container_name(std::uint16_t machine, bool image) {
   }
 }
 
+std::string machine_name(std::uint16_t machine) {
+  switch (machine) {
+    case IMAGE_FILE_MACHINE_AMD64:
+      return "x86-64";
+    case IMAGE_FILE_MACHINE_I386:
+      return "x86";
+    case IMAGE_FILE_MACHINE_ARM64:
+      return "aarch64";
+    case IMAGE_FILE_MACHINE_ARMNT:
+      return "arm";
+    default:
+      return "COFF machine 0x" + hex_of(machine);
+  }
+}
+
 }  // namespace mblob::coff

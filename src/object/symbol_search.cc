@@ -126,6 +126,11 @@ const BlobSymbolName* blob_symbol_base(std::string_view name) {
   return nullptr;
 }
 
+std::string machine_name(const SymbolLocation& loc) {
+  return loc.container.rfind("pe", 0) == 0 ? coff::machine_name(loc.machine)
+                                           : elf::machine_name(loc.machine);
+}
+
 std::vector<BlobSymbol> find_blob_symbols(ByteView file, const std::string& where) {
   const auto& base_of = blob_symbol_base;
   std::vector<BlobSymbol> out;

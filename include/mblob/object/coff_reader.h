@@ -117,4 +117,8 @@ class ImageFile {
 // "pe-aarch64-little" for objects, "pei-..." for images; "pe-machine-0x1c4" for others.
 std::string container_name(std::uint16_t machine, bool image);
 
+// The machine's name as elf::machine_name spells the same machine: "x86-64", "x86", "aarch64",
+// "arm"; "COFF machine 0x..." for others.
+std::string machine_name(std::uint16_t machine);
+
 }  // namespace mblob::coff

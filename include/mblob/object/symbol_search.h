@@ -44,6 +44,9 @@ struct SymbolLocation {
   }
 };
 
+// The name of the symbol's machine ("x86-64", "aarch64", "hexagon", ...), whatever its container.
+std::string machine_name(const SymbolLocation& loc);
+
 // Every defined symbol whose name `wanted` accepts (`wanted` sees the name as the file spells
 // it: `_blob` in an i386 COFF object), with its bytes located in `file`. In a PE image the
 // symbols are its exported names (forwarders skipped). A symbol found in both .symtab and
