@@ -21,22 +21,11 @@ using test::cli;
 using test::TempDir;
 
 // A model directory: host code, a device module and weights, and its manifest.
-struct Model {
-  TempDir dir;
-  fs::path manifest;
-  Model() {
-    test::write_text(dir / "host.c", "int model_add(int a, int b) { return a + b; }\n");
-    test::write_bytes(dir / "k.ptx", test::pattern_bytes(333, 3));
-    test::write_bytes(dir / "w.bin", test::pattern_bytes(4000, 4));
-    manifest = dir / "model.json";
-    test::write_text(manifest, R"({"format":"ffi","modules":[
-      {"name":"host","kind":"host","sources":["host.c"],"imports":["gpu","w"]},
-      {"name":"gpu","kind":"cuda","payload":"k.ptx"},
-      {"name":"w","kind":"params","payload":"w.bin"}]})");
-  }
-  std::vector<std::string> export_args(const std::string& out) const {
-    return {cli(), "export", manifest.string(), "-o", (dir / out).string()};
-  }
+struct Model : test::SampleModel {
+  Model()
+      : SampleModel(
+            {.ptx_bytes = 333, .weight_bytes = 4000, .seed = 3, .gpu_imports_weights = false}) {}
+  std::vector<std::string> export_args(const std::string& out) const { return export_argv(out); }
 };
 
 std::vector<std::string> with(std::vector<std::string> args, std::vector<std::string> more) {

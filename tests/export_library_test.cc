@@ -22,19 +22,9 @@ namespace fs = std::filesystem;
 using test::TempDir;
 
 // A model directory: host code, a device module and weights, and a manifest naming them.
-struct Model {
-  TempDir dir;
-  fs::path manifest;
-  explicit Model(std::uint32_t seed = 1) {
-    test::write_text(dir / "host.c", "int model_add(int a, int b) { return a + b; }\n");
-    test::write_bytes(dir / "k.ptx", test::pattern_bytes(777, seed));
-    test::write_bytes(dir / "w.bin", test::pattern_bytes(200001, seed + 1));
-    manifest = dir / "model.json";
-    test::write_text(manifest, R"({"format":"ffi","modules":[
-      {"name":"host","kind":"host","sources":["host.c"],"imports":["gpu","w"]},
-      {"name":"gpu","kind":"cuda","payload":"k.ptx"},
-      {"name":"w","kind":"params","payload":"w.bin"}]})");
-  }
+struct Model : test::SampleModel {
+  explicit Model(std::uint32_t seed = 1)
+      : SampleModel({.seed = seed, .gpu_imports_weights = false}) {}
   std::vector<std::string> exp(const std::string& out) const {
     return {test::cli(), "export", manifest.string(), "-o", out, "-q"};
   }

@@ -20,19 +20,8 @@ namespace fs = std::filesystem;
 using test::TempDir;
 
 // A model directory: host code, a device module, weights from a file, and a manifest.
-struct Model {
-  TempDir dir;
-  fs::path manifest;
-  Model(const std::string& format = "ffi") {
-    test::write_text(dir / "host.c", "int model_add(int a, int b) { return a + b; }\n");
-    test::write_bytes(dir / "k.ptx", test::pattern_bytes(777, 11));
-    test::write_bytes(dir / "w.bin", test::pattern_bytes(200001, 12));
-    manifest = dir / "model.json";
-    test::write_text(manifest, R"({"format":")" + format + R"(","modules":[
-      {"name":"host","kind":"host","sources":["host.c"],"imports":["gpu","w"]},
-      {"name":"gpu","kind":"cuda","payload":"k.ptx","imports":["w"]},
-      {"name":"w","kind":"params","payload":"w.bin"}]})");
-  }
+struct Model : test::SampleModel {
+  explicit Model(const std::string& format = "ffi") : SampleModel({.format = format}) {}
 };
 
 nlohmann::json load_json(const fs::path& so) {

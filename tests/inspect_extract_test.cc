@@ -14,24 +14,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::TempDir;
 
-struct Model {
-  TempDir dir;
-  fs::path manifest;
-  explicit Model(const std::string& modules_json, const std::string& format = "ffi") {
-    test::write_text(dir / "host.c", "int model_add(int a, int b) { return a + b; }\n");
-    test::write_bytes(dir / "k.ptx", test::pattern_bytes(777, 11));
-    test::write_bytes(dir / "w.bin", test::pattern_bytes(20001, 12));
-    manifest = dir / "model.json";
-    test::write_text(manifest, R"({"format":")" + format + R"(","modules":)" + modules_json + "}");
-  }
-  fs::path exported(const std::string& name, std::vector<std::string> extra = {}) const {
-    fs::path out = dir / name;
-    std::vector<std::string> argv = {test::cli(), "export",     manifest.string(),
-                                     "-o",        out.string(), "-q"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    test::run_ok(argv);
-    return out;
-  }
+struct Model : test::SampleModel {
+  explicit Model(const std::string& modules_json, const std::string& format = "ffi")
+      : SampleModel({.format = format, .weight_bytes = 20001, .modules_json = modules_json}) {}
 };
 
 const char* kTree = R"([

@@ -25,19 +25,9 @@ using nlohmann::json;
 using test::TempDir;
 
 // A model directory: host code, a device module importing the weights, and a manifest.
-struct Model {
-  TempDir dir;
-  fs::path manifest;
-  explicit Model(const std::string& format = "ffi") {
-    test::write_text(dir / "host.c", "int model_add(int a, int b) { return a + b; }\n");
-    test::write_bytes(dir / "k.ptx", test::pattern_bytes(777, 11));
-    test::write_bytes(dir / "w.bin", test::pattern_bytes(20001, 12));
-    manifest = dir / "model.json";
-    test::write_text(manifest, R"({"format":")" + format + R"(","modules":[
-      {"name":"host","kind":"host","sources":["host.c"],"imports":["gpu","w"]},
-      {"name":"gpu","kind":"cuda","payload":"k.ptx","imports":["w"]},
-      {"name":"w","kind":"params","payload":"w.bin"}]})");
-  }
+struct Model : test::SampleModel {
+  explicit Model(const std::string& format = "ffi")
+      : SampleModel({.format = format, .weight_bytes = 20001}) {}
   // The serialized blob, as a file (for `mblob pack`).
   fs::path blob_file() const {
     Manifest m = read_manifest(manifest);
@@ -45,14 +35,6 @@ struct Model {
     if (m.format) o.format = *m.format;
     fs::path out = dir / "blob.bin";
     test::write_bytes(out, serialize(m.tree, o).read_all());
-    return out;
-  }
-  fs::path exported(const std::string& name, std::vector<std::string> extra = {}) const {
-    fs::path out = dir / name;
-    std::vector<std::string> argv = {test::cli(), "export",     manifest.string(),
-                                     "-o",        out.string(), "-q"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    test::run_ok(argv);
     return out;
   }
 };

@@ -225,4 +225,35 @@ bool dev_files_intact() {
   return intact;
 }
 
+SampleModel::SampleModel(const SampleModelOptions& o) {
+  write_text(dir / "host.c", "int model_add(int a, int b) { return a + b; }\n");
+  write_bytes(dir / "k.ptx", pattern_bytes(o.ptx_bytes, o.seed));
+  write_bytes(dir / "w.bin", pattern_bytes(o.weight_bytes, o.seed + 1));
+  manifest = dir / "model.json";
+  std::string modules = o.modules_json;
+  if (modules.empty()) {
+    modules = std::string(R"([
+      {"name":"host","kind":"host","sources":["host.c"],"imports":["gpu","w"]},
+      {"name":"gpu","kind":"cuda","payload":"k.ptx")") +
+              (o.gpu_imports_weights ? R"(,"imports":["w"])" : "") + R"(},
+      {"name":"w","kind":"params","payload":"w.bin"}])";
+  }
+  write_text(manifest, R"({"format":")" + o.format + R"(","modules":)" + modules + "}");
+}
+
+std::vector<std::string> SampleModel::export_argv(const std::string& name,
+                                                  const std::vector<std::string>& extra) const {
+  std::vector<std::string> argv = {cli(), "export", manifest.string(), "-o", (dir / name).string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+fs::path SampleModel::exported(const std::string& name,
+                               const std::vector<std::string>& extra) const {
+  std::vector<std::string> argv = export_argv(name, extra);
+  argv.push_back("-q");
+  run_ok(argv);
+  return dir / name;
+}
+
 }  // namespace mblob::test

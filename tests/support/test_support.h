@@ -96,4 +96,28 @@ inline std::string cli() { return MBLOB_CLI; }
   if (var.empty())                                  \
   GTEST_SKIP() << "SKIPPED: " << (name) << " is not installed (scripts/install-deps.sh installs it)"
 
+// A model directory for the export, CLI and inspect tests: host.c (one function), k.ptx (a
+// "cuda" payload), w.bin (weights) and model.json naming them. By default the root (host)
+// imports gpu and w, and gpu imports w too.
+// Every member has a brace initializer, so designated initializers may leave any out.
+struct SampleModelOptions {
+  std::string format{"ffi"};
+  std::size_t ptx_bytes{777};
+  std::size_t weight_bytes{200001};
+  std::uint32_t seed{11};  // of k.ptx; w.bin's is seed + 1
+  bool gpu_imports_weights{true};
+  std::string modules_json{};  // the "modules" list; "" = the tree above
+};
+
+struct SampleModel {
+  TempDir dir;
+  fs::path manifest;
+  explicit SampleModel(const SampleModelOptions& options = {});
+  // `mblob export MANIFEST -o DIR/name` and `extra`.
+  std::vector<std::string> export_argv(const std::string& name,
+                                       const std::vector<std::string>& extra = {}) const;
+  // Runs it with -q (the test fails unless it exits 0); returns DIR/name.
+  fs::path exported(const std::string& name, const std::vector<std::string>& extra = {}) const;
+};
+
 }  // namespace mblob::test
