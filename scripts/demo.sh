@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end, from a fresh Debian 12 machine (as root): install what is needed,
 # build mblob, export a sample model (host code + a device module + 256 MiB of weights) into
-# one shared library with the native packer, load it back through the runtime and show the tree.
+# one shared library with the native packer, load it back through the runtime and show the tree,
+# then verify it without running it (structure and integrity digest).
 #
 #   scripts/demo.sh                 # 256 MiB of weights
 #   WEIGHTS_MIB=2048 scripts/demo.sh
@@ -54,6 +55,9 @@ for pair in params:weights.bin cuda:kernels.ptx; do
   if [ "$in_lib" != "$on_disk" ]; then echo "  MISMATCH for $kind: $in_lib vs $on_disk"; exit 1; fi
   echo "  $kind: xxh3_64 $in_lib = $file"
 done
+echo
+echo "\$ mblob verify $demo/model.so   # read without running it: structure and integrity digest"
+"$MBLOB" verify "$demo/model.so"
 echo
 echo "\$ mblob_example $demo/api   # the same through the C++ API"
 build/release/mblob_example "$demo/api"
