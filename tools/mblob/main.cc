@@ -7,6 +7,7 @@
 #include "command.h"
 #include "mblob/core/error.h"
 #include "mblob/core/text.h"
+#include "mblob/runtime/mblob.h"
 #include "mblob/toolchain/process.h"
 
 namespace mblob::cli {
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
       "library at disk speed, byte-compatible with Apache TVM's blob layouts; load it back.\n"};
   app.name("mblob");
   app.require_subcommand(1);
-  app.set_version_flag("--version", "mblob 0.1.0");
+  app.set_version_flag("--version", std::string("mblob ") + mblob_version());
   app.failure_message(failure_message);
   app.footer(
       "Run `mblob COMMAND --help` for a command's options; --target, -q/--quiet, --json and\n"
