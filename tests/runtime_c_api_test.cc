@@ -10,6 +10,7 @@
 
 #include "mblob/format/writer.h"
 #include "mblob/runtime/mblob.h"
+#include "mblob/runtime/module.h"
 #include "support/runtime_libraries.h"
 #include "support/test_support.h"
 
@@ -188,6 +189,47 @@ TEST(CApiErrors, OutOfRangeIndexGivesNullAndZero) {
   n = 99;
   EXPECT_EQ(mblob_module_imports(tree.t, SIZE_MAX, &n), nullptr);
   EXPECT_EQ(n, 0u);
+}
+
+// Registers a loader for the scope of a test (the registry is process-wide).
+struct ScopedLoader {
+  std::string kind;
+  ScopedLoader(std::string k, Loader l) : kind(std::move(k)) {
+    register_loader(kind, std::move(l));
+  }
+  ~ScopedLoader() { unregister_loader(kind); }
+};
+
+TEST(CApiErrors, ExceptionsFromALoaderBecomeErrorStringsEvenWhenNotStdExceptions) {
+  SampleModelOptions o;
+  o.modules_json = R"([{"name":"host","kind":"host","sources":["host.c"],"imports":["w"]},
+                       {"name":"w","kind":"capi_throws","payload":"w.bin"}])";
+  SampleModel m(o);
+  fs::path so = m.exported("model.so");
+  {
+    ScopedLoader loader("capi_throws",
+                        {[](const LoadContext&) -> ModulePtr { throw 42; }, nullptr});
+    char* error = nullptr;
+    EXPECT_EQ(mblob_open_library(so.c_str(), nullptr, &error), nullptr);
+    std::string message = take(error);
+    EXPECT_NE(message.find(so.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("not a std::exception"), std::string::npos) << message;
+  }
+  {
+    ScopedLoader loader("capi_throws", {[](const LoadContext& c) -> ModulePtr {
+                                          throw std::runtime_error(c.where + ": refused");
+                                        },
+                                        nullptr});
+    char* error = nullptr;
+    EXPECT_EQ(mblob_open_library(so.c_str(), nullptr, &error), nullptr);
+    std::string message = take(error);
+    EXPECT_NE(message.find(so.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("refused"), std::string::npos) << message;
+  }
+  // Without the loader the kind is kept as opaque bytes.
+  Tree tree{mblob_open_library(so.c_str(), nullptr, nullptr)};
+  ASSERT_NE(tree.t, nullptr);
+  EXPECT_EQ(mblob_module_count(tree.t), 2u);
 }
 
 TEST(CApi, ViewsOutliveTheCallersOtherHandlesUntilClose) {

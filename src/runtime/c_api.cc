@@ -35,11 +35,7 @@ mblob_tree* open_tree(char** error, Open&& open) {
   } catch (const std::bad_alloc&) {
     report(error, "mblob: out of memory");
   } catch (const std::exception& e) {
-    try {
-      report(error, e.what());
-    } catch (...) {
-      report(error, "mblob: unknown error");
-    }
+    report(error, e.what());
   } catch (...) {
     report(error, "mblob: unknown error (not a std::exception)");
   }
