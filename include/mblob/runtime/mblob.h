@@ -11,9 +11,13 @@
  *     size_t kind_len = 0, size = 0;
  *     const char* kind = mblob_module_kind(tree, i, &kind_len);
  *     const unsigned char* bytes = mblob_module_payload(tree, i, &size);
- *     printf("%zu %s %zu bytes\n", i, kind, size);  (bytes: size bytes, valid until close)
+ *     printf("%s: %zu bytes at %p\n", kind, size, (const void*)bytes);
  *   }
- *   mblob_close(tree);
+ *   mblob_close(tree);  (kind and bytes are valid until here)
+ *
+ * From Python: lib = ctypes.CDLL("libmblob_runtime.so"), with restype = ctypes.c_void_p on the
+ * functions returning pointers; tests/c_api/load_model.py is a complete script, and
+ * tests/c_api/load_model.c a complete C program.
  *
  * Errors: a function that can fail takes `char** error`. On failure it returns NULL and, when
  * `error` is not NULL, stores a message (naming the file and what is wrong) allocated by the
