@@ -254,6 +254,31 @@ TEST(CApi, ViewsOutliveTheCallersOtherHandlesUntilClose) {
   mblob_close(b);
 }
 
+TEST(CApi, KindWithANulByteIsReportedWithItsFullLength) {
+  test::TempDir d;
+  const std::string kind("ab\0\xff", 4);
+  ModuleTree t;
+  t.add({"", true, {}, {1}});
+  t.add({kind, false, ByteSource::from_bytes(test::pattern_bytes(64, 3)), {}});
+  SerializeOptions so;
+  so.format = Format::ffi;
+  auto lib = test::build_so(d, "odd_kind",
+                            "int answer(void) { return 42; }\n" +
+                                test::c_array(symbols::kFfiBin, serialize(t, so).read_all()));
+  char* error = nullptr;
+  Tree tree{mblob_open_library(lib.c_str(), nullptr, &error)};
+  ASSERT_NE(tree.t, nullptr) << take(error);
+  ASSERT_EQ(mblob_module_count(tree.t), 2u);
+  std::size_t length = 0;
+  const char* got = mblob_module_kind(tree.t, 1, &length);
+  ASSERT_EQ(length, 4u);
+  EXPECT_EQ(std::string(got, length), kind);
+  EXPECT_EQ(got[length], '\0');
+  std::size_t size = 0;
+  const unsigned char* p = mblob_module_payload(tree.t, 1, &size);
+  EXPECT_EQ(Bytes(p, p + size), test::pattern_bytes(64, 3));
+}
+
 TEST(CApi, VersionIsTheCliVersion) {
   auto r = test::run_ok({test::cli(), "--version"});
   EXPECT_EQ(r.out, std::string("mblob ") + mblob_version() + "\n");
