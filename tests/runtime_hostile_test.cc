@@ -216,7 +216,7 @@ TEST(RuntimeHostile, FifoIsRefusedWithoutWaitingForAWriter) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   std::string m = load_error(fifo);
   EXPECT_HAS(m, fifo.string());
-  EXPECT_HAS(m, "it is a FIFO; a library must be a regular file");
+  EXPECT_HAS(m, "it is a FIFO (named pipe); a library must be a regular file");
 }
 
 TEST(RuntimeHostile, DirectoryIsRefused) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "mblob/core/fd.h"
 #include "mblob/core/text.h"
 
 namespace mblob {
@@ -14,28 +15,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Closes a descriptor when it goes out of scope.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
-
 std::string shown(const fs::path& path) { return printable(path.string()); }
 
 // What a file that is not a regular file is, and why it cannot be an input.
 std::string not_regular(mode_t mode, std::string_view role) {
-  std::string what = S_ISDIR(mode)    ? "is a directory"
-                     : S_ISFIFO(mode) ? "is a FIFO (named pipe)"
-                     : S_ISCHR(mode)  ? "is a character device"
-                     : S_ISBLK(mode)  ? "is a block device"
-                     : S_ISSOCK(mode) ? "is a socket"
-                                      : "is not a regular file";
-  return what + ": " + std::string(role) + " must be regular files";
+  return "is " + std::string(file_kind(mode)) + ": " + std::string(role) + " must be regular files";
 }
 
 // After EACCES on `path`: the first directory on the way to it that cannot be searched.
@@ -86,13 +70,13 @@ std::string input_file_problem(const fs::path& path, std::string_view role) {
   if (::stat(path.c_str(), &st) != 0) return stat_failure(path, errno);
   if (!S_ISREG(st.st_mode)) return not_regular(st.st_mode, role);
   // O_NONBLOCK: if the path was swapped for a FIFO since the stat, open must not hang.
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (fd.fd < 0) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0) {
     return errno == EACCES ? "permission denied: cannot read it" : stat_failure(path, errno);
   }
-  if (::fstat(fd.fd, &st) != 0) return errno_text(errno);
+  if (::fstat(fd.get(), &st) != 0) return errno_text(errno);
   if (!S_ISREG(st.st_mode)) return not_regular(st.st_mode, role);
-  if (st.st_size == 0 && yields_bytes_despite_size_zero(fd.fd)) {
+  if (st.st_size == 0 && yields_bytes_despite_size_zero(fd.get())) {
     return "reports a size of 0 but reading it gives bytes (a /proc or /sys file?): its size is "
            "unknown, so it cannot be embedded; copy it to a regular file first";
   }
@@ -188,6 +172,20 @@ void ByteSource::check_piece_size(int fd, const Piece& p, const char* when) {
   }
 }
 
+void ByteSource::read_piece(int fd, const Piece& p, std::uint64_t at, std::uint8_t* dst,
+                            std::size_t n) {
+  for (std::size_t got = 0; got < n;) {
+    ssize_t r = ::pread(fd, dst + got, n - got, static_cast<off_t>(p.offset + at + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw_errno("cannot read " + shown(p.file));
+    if (r == 0) {
+      throw Error(shown(p.file) + ": file shrank while being read (expected " +
+                  std::to_string(p.size) + " bytes, got " + std::to_string(at + got) + ")");
+    }
+    got += static_cast<std::size_t>(r);
+  }
+}
+
 void ByteSource::write_to(int fd, const std::string& what, ProgressFn progress,
                           void* progress_ctx) const {
   std::uint64_t done = 0;
@@ -195,15 +193,15 @@ void ByteSource::write_to(int fd, const std::string& what, ProgressFn progress,
     if (p.bytes) {
       write_all(fd, ByteView(*p.bytes), what);
     } else {
-      Fd in(open_piece(p));
+      UniqueFd in(open_piece(p));
       Offset o{progress, progress_ctx, done};
-      std::uint64_t n = copy_fd_range(in.fd, p.offset, fd, p.size, shown(p.file) + " to " + what,
+      std::uint64_t n = copy_fd_range(in.get(), p.offset, fd, p.size, shown(p.file) + " to " + what,
                                       progress ? shifted : nullptr, &o);
       if (n != p.size) {
         throw Error(shown(p.file) + ": file shrank while being copied (expected " +
                     std::to_string(p.size) + " bytes, got " + std::to_string(n) + ")");
       }
-      check_piece_size(in.fd, p, "while being copied");
+      check_piece_size(in.get(), p, "while being copied");
     }
     done += p.size;
     if (progress) progress(progress_ctx, done);
@@ -220,21 +218,15 @@ void ByteSource::for_each_chunk(const std::function<void(ByteView)>& fn, std::si
       }
       continue;
     }
-    Fd in(open_piece(p));
+    UniqueFd in(open_piece(p));
     buffer.resize(static_cast<std::size_t>(std::min<std::uint64_t>(chunk, p.size)));
     for (std::uint64_t done = 0; done < p.size;) {
-      auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), p.size - done));
-      ssize_t n = ::pread(in.fd, buffer.data(), want, static_cast<off_t>(p.offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw_errno("cannot read " + shown(p.file));
-      if (n == 0) {
-        throw Error(shown(p.file) + ": file shrank while being read (expected " +
-                    std::to_string(p.size) + " bytes, got " + std::to_string(done) + ")");
-      }
-      done += static_cast<std::uint64_t>(n);
-      fn(ByteView(buffer.data(), static_cast<std::size_t>(n)));
+      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), p.size - done));
+      read_piece(in.get(), p, done, buffer.data(), n);
+      done += n;
+      fn(ByteView(buffer.data(), n));
     }
-    check_piece_size(in.fd, p, "while being read");
+    check_piece_size(in.get(), p, "while being read");
   }
 }
 
@@ -247,25 +239,10 @@ std::vector<std::uint8_t> ByteSource::head(std::size_t n) const {
       out.insert(out.end(), p.bytes->begin(), p.bytes->begin() + static_cast<std::ptrdiff_t>(want));
       continue;
     }
-    int fd = ::open(p.file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw_errno("cannot open " + p.file.string());
+    UniqueFd in(open_piece(p));
     std::size_t start = out.size();
     out.resize(start + want);
-    std::size_t got = 0;
-    while (got < want) {
-      ssize_t r =
-          ::pread(fd, out.data() + start + got, want - got, static_cast<off_t>(p.offset + got));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {
-        int e = errno;
-        ::close(fd);
-        if (r == 0) throw Error(p.file.string() + ": file shrank since it was added");
-        errno = e;
-        throw_errno("reading " + p.file.string());
-      }
-      got += static_cast<std::size_t>(r);
-    }
-    ::close(fd);
+    read_piece(in.get(), p, 0, out.data() + start, want);
   }
   return out;
 }

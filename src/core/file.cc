@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mblob/core/fd.h"
 #include "mblob/core/interrupts.h"
 #include "mblob/core/output_path.h"
 
@@ -23,13 +24,6 @@ namespace mblob {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 constexpr std::uint64_t kChunk = 8u << 20;  // 8 MiB per copy call
 
@@ -57,14 +51,14 @@ mode_t current_umask() {
 
 MappedFile::MappedFile(const fs::path& path) : path_(path) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (f.fd < 0) throw_errno("cannot open " + path.string());
+  UniqueFd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  if (f.get() < 0) throw_errno("cannot open " + path.string());
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) throw_errno("cannot stat " + path.string());
+  if (::fstat(f.get(), &st) != 0) throw_errno("cannot stat " + path.string());
   if (!S_ISREG(st.st_mode)) throw Error(path.string() + ": not a regular file");
   size_ = static_cast<std::size_t>(st.st_size);
   if (size_ == 0) return;
-  addr_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, f.fd, 0);
+  addr_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, f.get(), 0);
   if (addr_ == MAP_FAILED) {
     addr_ = nullptr;
     throw_errno("cannot map " + path.string());
@@ -340,9 +334,9 @@ void remove_pending_temp_files() noexcept {
 void remove_stale_temporaries(const fs::path& dir, const std::string& prefix) {
   // Names mkstemp makes from "<prefix>XXXXXX": exactly six more characters, so the temporaries
   // of an output called "<name>.mblob-tmp-x" are not taken for those of "<name>".
-  Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (d.fd < 0) return;  // the caller's create reports a missing directory
-  DIR* listing = ::fdopendir(::fcntl(d.fd, F_DUPFD_CLOEXEC, 0));
+  UniqueFd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (d.get() < 0) return;  // the caller's create reports a missing directory
+  DIR* listing = ::fdopendir(::fcntl(d.get(), F_DUPFD_CLOEXEC, 0));
   if (listing == nullptr) return;
   std::vector<std::string> names;
   while (const dirent* e = ::readdir(listing)) {
@@ -353,22 +347,22 @@ void remove_stale_temporaries(const fs::path& dir, const std::string& prefix) {
   }
   ::closedir(listing);
   for (const std::string& name : names) {
-    Fd t{::openat(d.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+    UniqueFd t{::openat(d.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
     struct stat st {};
-    if (t.fd < 0 || ::fstat(t.fd, &st) != 0) continue;
+    if (t.get() < 0 || ::fstat(t.get(), &st) != 0) continue;
     if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) || st.st_uid != ::geteuid()) continue;
-    if (::flock(t.fd, LOCK_EX | LOCK_NB) != 0) continue;  // its owner lives (or no locks here)
+    if (::flock(t.get(), LOCK_EX | LOCK_NB) != 0) continue;  // its owner lives (or no locks here)
     // Still the same inode under that name (not swapped since we opened it)?
     struct stat now {};
-    if (::fstatat(d.fd, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_dev != st.st_dev ||
-        now.st_ino != st.st_ino) {
+    if (::fstatat(d.get(), name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+        now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
       continue;
     }
     if (S_ISDIR(st.st_mode)) {
-      remove_contents(t.fd, kMaxTreeDepth);
-      ::unlinkat(d.fd, name.c_str(), AT_REMOVEDIR);
+      remove_contents(t.get(), kMaxTreeDepth);
+      ::unlinkat(d.get(), name.c_str(), AT_REMOVEDIR);
     } else {
-      ::unlinkat(d.fd, name.c_str(), 0);
+      ::unlinkat(d.get(), name.c_str(), 0);
     }
   }  // closing t releases the lock, after the removal
 }
@@ -450,7 +444,7 @@ void AtomicFile::commit() {
   fd_ = -1;
   // The lock belongs to the open file: a duplicate keeps it over the close (which reports NFS
   // errors) and the rename, so no other run's sweep takes the temporary for a dead one.
-  Fd lock{::fcntl(fd, F_DUPFD_CLOEXEC, 0)};
+  UniqueFd lock{::fcntl(fd, F_DUPFD_CLOEXEC, 0)};
   if (::close(fd) != 0) throw_errno("writing " + target_.string());  // NFS reports errors here
   InterruptsBlocked blocked;  // a signal between these two steps would leave the temporary
   unregister_temp(slot_);     // from here on the temp name is the target's, or gone
@@ -468,12 +462,12 @@ void write_file_atomic(const fs::path& path, ByteView data, unsigned mode) {
 }
 
 std::vector<std::uint8_t> read_file(const fs::path& path) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) throw_errno("cannot open " + path.string());
+  UniqueFd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.get() < 0) throw_errno("cannot open " + path.string());
   std::vector<std::uint8_t> out;
   std::uint8_t buf[1 << 16];
   for (;;) {
-    ssize_t n = ::read(f.fd, buf, sizeof buf);
+    ssize_t n = ::read(f.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno("reading " + path.string());

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "mblob/core/error.h"
+#include "mblob/core/fd.h"
 #include "mblob/core/file.h"
 
 namespace mblob {
@@ -17,16 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kMaxLinks = 40;  // as the kernel's own limit for a path (ELOOP)
-
-const char* file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISLNK(mode)) return "a symbolic link";
-  return "not a regular file";
-}
 
 // The text of the symbolic link at `link`.
 fs::path read_link(const fs::path& link, const fs::path& requested) {

@@ -11,28 +11,13 @@
 #include <vector>
 
 #include "mblob/core/error.h"
+#include "mblob/core/fd.h"
 #include "mblob/object/elf.h"
 #include "mblob/object/elf_headers.h"
 
 namespace mblob::runtime {
 
 namespace {
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-std::string file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
 
 // Reads exactly `size` bytes at `offset`, or fewer at the end of the file.
 std::vector<std::uint8_t> read_at(int fd, std::uint64_t offset, std::size_t size,
@@ -107,16 +92,15 @@ void check_segments_in_file(int fd, const elf::FileHeader& h, std::uint64_t file
 
 LibraryFile check_library_file(const std::string& open_path, const std::string& path) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then says what it is.
-  Fd f;
-  f.fd = ::open(open_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (f.fd < 0) throw_errno("cannot load " + path);
+  UniqueFd f(::open(open_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (f.get() < 0) throw_errno("cannot load " + path);
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) throw_errno("cannot load " + path);
+  if (::fstat(f.get(), &st) != 0) throw_errno("cannot load " + path);
   if (!S_ISREG(st.st_mode)) {
     throw Error("cannot load " + path + ": it is " + file_kind(st.st_mode) +
                 "; a library must be a regular file");
   }
-  auto head = read_at(f.fd, 0, elf::kMaxFileHeaderBytes, path);
+  auto head = read_at(f.get(), 0, elf::kMaxFileHeaderBytes, path);
   if (head.size() >= 8 && std::memcmp(head.data(), "!<arch>\n", 8) == 0) {
     throw Error("cannot load " + path +
                 ": an ar archive (a static library) cannot be loaded; `mblob inspect " + path +
@@ -127,7 +111,7 @@ LibraryFile check_library_file(const std::string& open_path, const std::string& 
   }
   elf::FileHeader h = elf::read_file_header(head, path);
   check_machine(h, path);
-  check_segments_in_file(f.fd, h, static_cast<std::uint64_t>(st.st_size), path);
+  check_segments_in_file(f.get(), h, static_cast<std::uint64_t>(st.st_size), path);
   return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
 }
 

@@ -21,6 +21,7 @@
 #include <optional>
 #include <utility>
 
+#include "mblob/core/fd.h"
 #include "mblob/core/file.h"
 #include "mblob/core/interrupts.h"
 
@@ -124,26 +125,13 @@ extern "C" void on_interrupt(int sig) {
   ::_exit(0);
 }
 
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
-
 struct Pipe {
-  Fd read, write;
+  UniqueFd read, write;
   Pipe() {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) throw_errno("cannot create a pipe");
-    read.fd = p[0];
-    write.fd = p[1];
+    read.reset(p[0]);
+    write.reset(p[1]);
   }
 };
 
@@ -427,8 +415,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   Pipe out, err;
   SpawnSetup setup;
   posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&setup.actions, out.write.fd, 1);
-  posix_spawn_file_actions_adddup2(&setup.actions, err.write.fd, 2);
+  posix_spawn_file_actions_adddup2(&setup.actions, out.write.get(), 1);
+  posix_spawn_file_actions_adddup2(&setup.actions, err.write.get(), 2);
   if (!options.cwd.empty()) {
     posix_spawn_file_actions_addchdir_np(&setup.actions, options.cwd.c_str());
   }
@@ -491,10 +479,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   constexpr auto kDrainGrace = std::chrono::seconds(2);
   Clock::time_point drain_until = Clock::time_point::max();
 
-  Fd* fds[2] = {&out.read, &err.read};
+  UniqueFd* fds[2] = {&out.read, &err.read};
   std::string* sinks[2] = {&result.out, &result.err};
   std::vector<char> buf(1 << 16);
-  while (out.read.fd >= 0 || err.read.fd >= 0) {
+  while (out.read.valid() || err.read.valid()) {
     const auto now = Clock::now();
     if (!result.timed_out && now >= deadline) {
       result.timed_out = true;
@@ -512,8 +500,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     int n = 0;
     int which[2];
     for (int i = 0; i < 2; ++i) {
-      if (fds[i]->fd < 0) continue;
-      p[n] = {fds[i]->fd, POLLIN, 0};
+      if (!fds[i]->valid()) continue;
+      p[n] = {fds[i]->get(), POLLIN, 0};
       which[n++] = i;
     }
     int ready = ::poll(p, static_cast<nfds_t>(n), wait_ms);
@@ -524,7 +512,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     for (int k = 0; k < n; ++k) {
       if (p[k].revents == 0) continue;
       int i = which[k];
-      ssize_t got = ::read(fds[i]->fd, buf.data(), buf.size());
+      ssize_t got = ::read(fds[i]->get(), buf.data(), buf.size());
       if (got > 0) {
         sinks[i]->append(buf.data(), static_cast<std::size_t>(got));
       } else if (got == 0 || errno != EINTR) {

@@ -74,6 +74,10 @@ class ByteSource {
   };
   static int open_piece(const Piece& p);
   static void check_piece_size(int fd, const Piece& p, const char* when);
+  // Reads exactly `n` bytes of `p` from `at` (relative to the piece) into `dst`; the file ending
+  // first is an error naming it.
+  static void read_piece(int fd, const Piece& p, std::uint64_t at, std::uint8_t* dst,
+                         std::size_t n);
   std::vector<Piece> pieces_;
   std::uint64_t size_ = 0;
   std::vector<std::filesystem::path> files_;
