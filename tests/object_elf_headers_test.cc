@@ -58,9 +58,9 @@ std::vector<LoadRow> readelf_loads(const fs::path& p) {
 
 std::string flags_text(std::uint32_t f) {
   std::string s;
-  if (f & PF_R) s += "R";
-  if (f & PF_W) s += "W";
-  if (f & PF_X) s += "E";
+  if (f & kPF_R) s += "R";
+  if (f & kPF_W) s += "W";
+  if (f & kPF_X) s += "E";
   return s;
 }
 
@@ -68,7 +68,7 @@ void expect_loads_match_readelf(const fs::path& p, const std::vector<ProgramHead
   std::vector<LoadRow> want = readelf_loads(p);
   std::vector<const ProgramHeader*> got;
   for (const auto& ph : phdrs) {
-    if (ph.type == PT_LOAD) got.push_back(&ph);
+    if (ph.type == kPT_LOAD) got.push_back(&ph);
   }
   ASSERT_FALSE(want.empty()) << p;
   ASSERT_EQ(got.size(), want.size()) << p;
@@ -97,8 +97,8 @@ TEST(ElfHeaders, HostSharedLibraryHeadersMatchReadelf) {
   ReadFile f = read_elf(so);
   EXPECT_TRUE(f.header.is_64);
   EXPECT_EQ(f.header.endian, Endian::little);
-  EXPECT_EQ(f.header.machine, EM_X86_64);
-  EXPECT_EQ(f.header.type, ET_DYN);
+  EXPECT_EQ(f.header.machine, kEM_X86_64);
+  EXPECT_EQ(f.header.type, kET_DYN);
   EXPECT_EQ(describe(f.header), "ELF64 little-endian x86-64 shared object");
   expect_loads_match_readelf(so, f.phdrs);
 }
@@ -108,7 +108,7 @@ TEST(ElfHeaders, Aarch64SharedLibraryHeadersMatchReadelf) {
   TempDir d;
   auto so = compile_so(d, gcc, "arm");
   ReadFile f = read_elf(so);
-  EXPECT_EQ(f.header.machine, EM_AARCH64);
+  EXPECT_EQ(f.header.machine, kEM_AARCH64);
   EXPECT_EQ(describe(f.header), "ELF64 little-endian aarch64 shared object");
   expect_loads_match_readelf(so, f.phdrs);
 }
@@ -118,7 +118,7 @@ TEST(ElfHeaders, RelocatableObjectHasNoProgramHeaders) {
   test::write_text(d / "o.c", "int x = 3;\n");
   test::run_ok({"cc", "-c", "-o", (d / "o.o").string(), (d / "o.c").string()});
   ReadFile f = read_elf(d / "o.o");
-  EXPECT_EQ(f.header.type, ET_REL);
+  EXPECT_EQ(f.header.type, kET_REL);
   EXPECT_EQ(type_name(f.header.type), "relocatable object");
   EXPECT_TRUE(f.phdrs.empty());
 }
@@ -138,18 +138,18 @@ void expect_big_endian_link_reads(const std::string& triple, const std::string& 
   EXPECT_EQ(f.header.is_64, is_64);
   EXPECT_EQ(f.header.endian, Endian::big);
   EXPECT_EQ(f.header.machine, machine);
-  EXPECT_EQ(f.header.type, ET_DYN);
+  EXPECT_EQ(f.header.type, kET_DYN);
   expect_loads_match_readelf(so, f.phdrs);
 }
 
 TEST(ElfHeaders, BigEndian64BitSharedObjectMatchesReadelf) {
   MBLOB_REQUIRE_TOOL(ld, "powerpc64-linux-gnu-ld");
-  expect_big_endian_link_reads("powerpc64-linux-gnu", ld, true, EM_PPC64);
+  expect_big_endian_link_reads("powerpc64-linux-gnu", ld, true, kEM_PPC64);
 }
 
 TEST(ElfHeaders, BigEndian32BitSharedObjectMatchesReadelf) {
   MBLOB_REQUIRE_TOOL(ld, "mips-linux-gnu-ld");
-  expect_big_endian_link_reads("mips-linux-gnu", ld, false, EM_MIPS);
+  expect_big_endian_link_reads("mips-linux-gnu", ld, false, kEM_MIPS);
 }
 
 // ---- Damaged headers: each is an Error naming the file, the offset and the field.
@@ -182,21 +182,21 @@ TEST(ElfHeaders, MissingMagicIsNotAnElfFile) {
 TEST(ElfHeaders, UnknownClassIsRefused) {
   TempDir d;
   auto b = host_so_bytes(d);
-  b[EI_CLASS] = 3;
+  b[kEI_CLASS] = 3;
   expect_error(b, "EI_CLASS");
 }
 
 TEST(ElfHeaders, UnknownDataEncodingIsRefused) {
   TempDir d;
   auto b = host_so_bytes(d);
-  b[EI_DATA] = 0;
+  b[kEI_DATA] = 0;
   expect_error(b, "EI_DATA");
 }
 
 TEST(ElfHeaders, WrongIdentVersionIsRefused) {
   TempDir d;
   auto b = host_so_bytes(d);
-  b[EI_VERSION] = 2;
+  b[kEI_VERSION] = 2;
   expect_error(b, "EI_VERSION");
 }
 
@@ -234,7 +234,7 @@ TEST(ElfHeaders, ProgramHeaderTableOffsetOverflowIsRefused) {
 TEST(ElfHeaders, ExtendedProgramHeaderCountIsRefused) {
   TempDir d;
   auto b = host_so_bytes(d);
-  store<std::uint16_t>(b.data() + kPhnum64, PN_XNUM, Endian::little);
+  store<std::uint16_t>(b.data() + kPhnum64, kPN_XNUM, Endian::little);
   expect_error(b, "PN_XNUM");
 }
 
@@ -254,8 +254,8 @@ TEST(ElfHeaders, TableViewShorterThanTheTableIsRefused) {
 }
 
 TEST(ElfHeaders, MachineNamesComeFromTheTableOrTheNumber) {
-  EXPECT_EQ(machine_name(EM_AARCH64), "aarch64");
-  EXPECT_EQ(machine_name(EM_RISCV), "riscv");
+  EXPECT_EQ(machine_name(kEM_AARCH64), "aarch64");
+  EXPECT_EQ(machine_name(kEM_RISCV), "riscv");
   EXPECT_EQ(machine_name(4242), "machine 4242");
   EXPECT_EQ(type_name(0x1234), "type 0x1234");
 }

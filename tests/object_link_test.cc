@@ -49,7 +49,7 @@ TEST_P(ObjectHostLink, X86_64BlobOverTheLargeThresholdGoesToLrodataAndLinks) {
        {obj::readelf((dir / "blob.o").string()), obj::readobj((dir / "blob.o").string())}) {
     ASSERT_EQ(f.sections.size(), 6u);
     EXPECT_EQ(f.sections[1].name, ".lrodata");
-    EXPECT_EQ(f.sections[1].flags, SHF_ALLOC | SHF_X86_64_LARGE);
+    EXPECT_EQ(f.sections[1].flags, kSHF_ALLOC | kSHF_X86_64_LARGE);
     EXPECT_EQ(f.diagnostics, "");
   }
   fs::path so = dir / "lib.so";
@@ -77,7 +77,7 @@ TEST(ObjectLink, LargeFlagForcesLrodataForASmallBlob) {
            "x86_64-linux-gnu", "--large"});
   auto f = obj::readobj((dir / "a.o").string());
   EXPECT_EQ(f.sections.at(1).name, ".lrodata");
-  EXPECT_EQ(f.sections.at(1).flags, SHF_ALLOC | SHF_X86_64_LARGE);
+  EXPECT_EQ(f.sections.at(1).flags, kSHF_ALLOC | kSHF_X86_64_LARGE);
 }
 
 // The checker program prints "<blob_end - blob> <blob_size> <fnv1a-64 hex of the bytes>" for
@@ -194,8 +194,8 @@ TEST_P(ObjectSizeSymbols, EndMinusStartAndSizeEqualTheInputAndBytesMatch) {
   pack_ok({(dir / "in.bin").string(), "-o", (dir / "blob.o").string(), "--symbol", "blob",
            "--size-symbol", "--target", c.target});
   const std::string mode = c.mode;
-  std::vector<std::string> program;  // what to run
-  std::uint16_t want_type = ET_DYN;  // the linked file's e_type
+  std::vector<std::string> program;   // what to run
+  std::uint16_t want_type = kET_DYN;  // the linked file's e_type
   fs::path linked;
   if (mode == "shared") {
     write_text(dir / "lib.c", kSizeLibC);
@@ -212,7 +212,7 @@ TEST_P(ObjectSizeSymbols, EndMinusStartAndSizeEqualTheInputAndBytesMatch) {
     write_text(dir / "check.c", kCheckerC);
     linked = dir / "check";
     bool pie = mode == "pie";
-    want_type = pie ? ET_DYN : ET_EXEC;
+    want_type = pie ? kET_DYN : kET_EXEC;
     auto link = run({cc, "-O1", pie ? "-fPIE" : "-fno-pie", pie ? "-pie" : "-no-pie", "-o",
                      linked.string(), (dir / "check.c").string(), (dir / "blob.o").string()});
     ASSERT_EQ(link.exit_code, 0) << link.err;
@@ -288,9 +288,9 @@ TEST(ObjectLink, HexagonSharedObjectWithLldHoldsTheBytes) {
 
   auto f = obj::readobj((dir / "lib.so").string());
   EXPECT_EQ(f.diagnostics, "");
-  EXPECT_EQ(f.machine, EM_QDSP6);
+  EXPECT_EQ(f.machine, kEM_QDSP6);
   EXPECT_EQ(f.flags, 0x68u);
-  EXPECT_EQ(f.type, ET_DYN);
+  EXPECT_EQ(f.type, kET_DYN);
   const obj::Symbol* s = f.symbol("blob");
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->size, payload.size());
@@ -329,27 +329,27 @@ void big_endian_relocatable_link(const std::string& triple, std::uint16_t machin
 
   auto f = obj::readelf((dir / "combined.o").string(), readelf);
   EXPECT_EQ(f.diagnostics, "");
-  EXPECT_EQ(f.elf_class, is_64 ? ELFCLASS64 : ELFCLASS32);
-  EXPECT_EQ(f.data, ELFDATA2MSB);
-  EXPECT_EQ(f.type, ET_REL);
+  EXPECT_EQ(f.elf_class, is_64 ? kELFCLASS64 : kELFCLASS32);
+  EXPECT_EQ(f.data, kELFDATA2MSB);
+  EXPECT_EQ(f.type, kET_REL);
   EXPECT_EQ(obj::readobj((dir / "combined.o").string()).machine, machine);
   const obj::Symbol* s = f.symbol("blob");
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->size, payload.size());
-  EXPECT_EQ(s->type, STT_OBJECT);
+  EXPECT_EQ(s->type, kSTT_OBJECT);
   ASSERT_LT(s->shndx, f.sections.size());
   const obj::Section& sec = f.sections[s->shndx];
   EXPECT_EQ(obj::file_range(dir / "combined.o", sec.offset + s->value, s->size), payload);
 }
 
 TEST(ObjectLink, Powerpc64BigEndianRelocatableLinkKeepsTheBytes) {
-  big_endian_relocatable_link("powerpc64-linux-gnu", EM_PPC64, true);
+  big_endian_relocatable_link("powerpc64-linux-gnu", kEM_PPC64, true);
 }
 TEST(ObjectLink, S390xBigEndianRelocatableLinkKeepsTheBytes) {
-  big_endian_relocatable_link("s390x-linux-gnu", EM_S390, true);
+  big_endian_relocatable_link("s390x-linux-gnu", kEM_S390, true);
 }
 TEST(ObjectLink, MipsBigEndianRelocatableLinkKeepsTheBytes) {
-  big_endian_relocatable_link("mips-linux-gnu", EM_MIPS, false);
+  big_endian_relocatable_link("mips-linux-gnu", kEM_MIPS, false);
 }
 
 }  // namespace

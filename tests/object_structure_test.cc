@@ -18,9 +18,9 @@ void expect_spec_fields(const Facts& f, const Target& t, const fs::path& file,
                         const std::vector<std::uint8_t>& payload, const std::string& tool) {
   SCOPED_TRACE(tool + " on " + std::string(t.triple));
   EXPECT_EQ(f.diagnostics, "");
-  EXPECT_EQ(f.elf_class, t.is_64 ? ELFCLASS64 : ELFCLASS32);
-  EXPECT_EQ(f.data, t.endian == Endian::little ? ELFDATA2LSB : ELFDATA2MSB);
-  EXPECT_EQ(f.type, ET_REL);
+  EXPECT_EQ(f.elf_class, t.is_64 ? kELFCLASS64 : kELFCLASS32);
+  EXPECT_EQ(f.data, t.endian == Endian::little ? kELFDATA2LSB : kELFDATA2MSB);
+  EXPECT_EQ(f.type, kET_REL);
   if (tool == "llvm-readobj")
     EXPECT_EQ(f.machine, t.machine);
   else
@@ -34,20 +34,20 @@ void expect_spec_fields(const Facts& f, const Target& t, const fs::path& file,
   const std::uint64_t word = t.is_64 ? 8 : 4;
   const obj::Section& data = f.sections[1];
   EXPECT_EQ(data.name, ".rodata");
-  EXPECT_EQ(data.type, SHT_PROGBITS);
-  EXPECT_EQ(data.flags, SHF_ALLOC);
+  EXPECT_EQ(data.type, kSHT_PROGBITS);
+  EXPECT_EQ(data.flags, kSHF_ALLOC);
   EXPECT_EQ(data.size, payload.size());
   EXPECT_EQ(data.align, 16u);
   EXPECT_EQ(data.offset % 16, 0u);
   EXPECT_EQ(obj::file_range(file, data.offset, data.size), payload) << "payload bytes";
   const obj::Section& note = f.sections[2];
   EXPECT_EQ(note.name, ".note.GNU-stack");
-  EXPECT_EQ(note.type, SHT_PROGBITS);
+  EXPECT_EQ(note.type, kSHT_PROGBITS);
   EXPECT_EQ(note.flags, 0u) << "no SHF_EXECINSTR: the stack stays non-executable";
   EXPECT_EQ(note.size, 0u);
   const obj::Section& symtab = f.sections[3];
   EXPECT_EQ(symtab.name, ".symtab");
-  EXPECT_EQ(symtab.type, SHT_SYMTAB);
+  EXPECT_EQ(symtab.type, kSHT_SYMTAB);
   EXPECT_EQ(symtab.link, 4u);
   EXPECT_EQ(symtab.info, 1u) << "one local symbol (the null one) before the globals";
   EXPECT_EQ(symtab.entsize, t.is_64 ? 24u : 16u);
@@ -55,13 +55,13 @@ void expect_spec_fields(const Facts& f, const Target& t, const fs::path& file,
   EXPECT_EQ(symtab.align, word);
   EXPECT_EQ(symtab.offset % word, 0u);
   EXPECT_EQ(f.sections[4].name, ".strtab");
-  EXPECT_EQ(f.sections[4].type, SHT_STRTAB);
+  EXPECT_EQ(f.sections[4].type, kSHT_STRTAB);
   EXPECT_EQ(f.sections[5].name, ".shstrtab");
-  EXPECT_EQ(f.sections[5].type, SHT_STRTAB);
+  EXPECT_EQ(f.sections[5].type, kSHT_STRTAB);
   const obj::Section& size_section = f.sections[6];
   EXPECT_EQ(size_section.name, ".rodata.blob_size");
-  EXPECT_EQ(size_section.type, SHT_PROGBITS);
-  EXPECT_EQ(size_section.flags, SHF_ALLOC) << "read-only, never the large section";
+  EXPECT_EQ(size_section.type, kSHT_PROGBITS);
+  EXPECT_EQ(size_section.flags, kSHF_ALLOC) << "read-only, never the large section";
   EXPECT_EQ(size_section.size, 8u);
   EXPECT_EQ(size_section.align, 8u);
   EXPECT_EQ(size_section.offset % 8, 0u);
@@ -77,23 +77,23 @@ void expect_spec_fields(const Facts& f, const Target& t, const fs::path& file,
   ASSERT_NE(blob, nullptr);
   EXPECT_EQ(blob->value, 0u);
   EXPECT_EQ(blob->size, payload.size());
-  EXPECT_EQ(blob->type, STT_OBJECT);
-  EXPECT_EQ(blob->bind, STB_GLOBAL);
-  EXPECT_EQ(blob->vis, STV_DEFAULT);
+  EXPECT_EQ(blob->type, kSTT_OBJECT);
+  EXPECT_EQ(blob->bind, kSTB_GLOBAL);
+  EXPECT_EQ(blob->vis, kSTV_DEFAULT);
   EXPECT_EQ(blob->shndx, 1u);
   const obj::Symbol* end = f.symbol("blob_end");
   ASSERT_NE(end, nullptr);
   EXPECT_EQ(end->value, payload.size()) << "at the end of the data";
   EXPECT_EQ(end->shndx, 1u) << "relocatable, in the data section";
   EXPECT_EQ(end->size, 0u);
-  EXPECT_EQ(end->bind, STB_GLOBAL);
+  EXPECT_EQ(end->bind, kSTB_GLOBAL);
   const obj::Symbol* size = f.symbol("blob_size");
   ASSERT_NE(size, nullptr);
   EXPECT_EQ(size->value, 0u);
   EXPECT_EQ(size->size, 8u);
-  EXPECT_EQ(size->type, STT_OBJECT);
+  EXPECT_EQ(size->type, kSTT_OBJECT);
   EXPECT_EQ(size->shndx, 6u) << "relocatable, in the size section (not SHN_ABS)";
-  EXPECT_EQ(size->bind, STB_GLOBAL);
+  EXPECT_EQ(size->bind, kSTB_GLOBAL);
 }
 
 TEST(ObjectStructure, EveryTargetParsesWithoutWarningsAndFieldsMatchTheSpec) {
@@ -120,7 +120,7 @@ TEST(ObjectStructure, VisibilityOptionSetsStOther) {
   TempDir dir;
   write_bytes(dir / "in.bin", pattern_bytes(10));
   const std::pair<const char*, std::uint64_t> cases[] = {
-      {"default", STV_DEFAULT}, {"hidden", STV_HIDDEN}, {"protected", STV_PROTECTED}};
+      {"default", kSTV_DEFAULT}, {"hidden", kSTV_HIDDEN}, {"protected", kSTV_PROTECTED}};
   for (auto [name, stv] : cases) {
     fs::path out = dir / (std::string(name) + ".o");
     auto r = obj::pack({(dir / "in.bin").string(), "-o", out.string(), "--symbol", "blob",
@@ -189,11 +189,11 @@ TEST(ObjectStructure, SectionOptionNamesTheDataSection) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto f = obj::readobj((dir / "a.o").string());
   EXPECT_EQ(f.sections.at(1).name, ".rodata.model");
-  EXPECT_EQ(f.sections.at(1).flags, SHF_ALLOC);
+  EXPECT_EQ(f.sections.at(1).flags, kSHF_ALLOC);
   r = obj::pack({(dir / "in.bin").string(), "-o", (dir / "b.o").string(), "--symbol", "blob",
                  "--section", ".data.model"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(obj::readobj((dir / "b.o").string()).sections.at(1).flags, SHF_ALLOC | SHF_WRITE);
+  EXPECT_EQ(obj::readobj((dir / "b.o").string()).sections.at(1).flags, kSHF_ALLOC | kSHF_WRITE);
 }
 
 TEST(ObjectStructure, ReservedSectionNamesAreRefused) {

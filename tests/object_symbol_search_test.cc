@@ -137,7 +137,7 @@ TEST_P(ObjectSymbolSearchLinked, SharedLibrarySymbolMapsThroughPtLoad) {
   auto stripped = read_bytes(dir / "stripped.so");
   ElfFile f(ByteView(stripped), "stripped.so");
   EXPECT_TRUE(std::none_of(f.sections().begin(), f.sections().end(),
-                           [](const SectionHeader& h) { return h.type == SHT_SYMTAB; }));
+                           [](const SectionHeader& h) { return h.type == kSHT_SYMTAB; }));
   auto again = find_named(stripped, "blob");
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(slice(stripped, again[0].offset, again[0].size), payload);
@@ -326,7 +326,7 @@ TEST(ObjectSymbolSearch, LyingOffsetsAreErrorsNamingTheRule) {
             std::string::npos);
 
   bad = file;
-  bad[shdr(1) + 4] = SHT_NOBITS;  // the data section becomes NOBITS
+  bad[shdr(1) + 4] = kSHT_NOBITS;  // the data section becomes NOBITS
   EXPECT_NE(error_of([&] { read_everything(bad); }).find("SHT_NOBITS"), std::string::npos);
 
   bad = file;

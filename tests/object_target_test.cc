@@ -84,7 +84,7 @@ TEST(ObjectTarget, OnlyX86_64HasALargeSection) {
   for (const auto& t : all_targets()) {
     if (t.triple == "x86_64-linux-gnu") {
       EXPECT_EQ(t.large_section, ".lrodata");
-      EXPECT_EQ(t.large_flags, SHF_X86_64_LARGE);
+      EXPECT_EQ(t.large_flags, kSHF_X86_64_LARGE);
     } else {
       EXPECT_TRUE(t.large_section.empty()) << t.triple;
       EXPECT_EQ(t.large_flags, 0u) << t.triple;
@@ -128,7 +128,7 @@ TEST(ObjectTarget, HostDefaultIsThisMachine) {
 #if defined(__x86_64__)
   EXPECT_EQ(host.triple, "x86_64-linux-gnu");
 #elif defined(__aarch64__)
-  EXPECT_EQ(host.machine, EM_AARCH64);
+  EXPECT_EQ(host.machine, kEM_AARCH64);
 #endif
   EXPECT_EQ(host.is_64, sizeof(void*) == 8);
   EXPECT_EQ(host.endian, __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? Endian::little : Endian::big);

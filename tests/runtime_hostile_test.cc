@@ -155,7 +155,7 @@ std::size_t load_segment_holding(const std::vector<elf::ProgramHeader>& phdrs,
                                  std::uint64_t vaddr) {
   for (std::size_t i = 0; i < phdrs.size(); ++i) {
     const auto& p = phdrs[i];
-    if (p.type == elf::PT_LOAD && vaddr >= p.vaddr && vaddr < p.vaddr + p.memsz) return i;
+    if (p.type == elf::kPT_LOAD && vaddr >= p.vaddr && vaddr < p.vaddr + p.memsz) return i;
   }
   throw std::runtime_error("no PT_LOAD holds the address");
 }
@@ -179,7 +179,7 @@ TEST(RuntimeHostile, BlobInASegmentWithoutReadPermissionIsAnErrorNotACrash) {
   std::size_t i = load_segment_holding(phdrs, symbol_value(so, symbols::kFfiBin));
   // The blob's segment must hold nothing the dynamic linker reads (headers, dynsym, code).
   ASSERT_NE(phdrs[i].offset, 0u) << "the blob shares the first segment: cannot make it PROT_NONE";
-  ASSERT_EQ(phdrs[i].flags, elf::PF_R) << "the blob's segment is not the read-only data segment";
+  ASSERT_EQ(phdrs[i].flags, elf::kPF_R) << "the blob's segment is not the read-only data segment";
   std::size_t flags_at = static_cast<std::size_t>(h.phoff + i * h.phentsize + 4);  // p_flags
   store<std::uint32_t>(file.data() + flags_at, 0, Endian::little);
   test::write_bytes(so, file);
@@ -195,7 +195,7 @@ TEST(RuntimeHostile, LibraryCutShortInsideItsSegmentsIsRefusedBeforeDlopen) {
   std::uint64_t end = 0;
   std::size_t last = 0;
   for (std::size_t i = 0; i < phdrs.size(); ++i) {
-    if (phdrs[i].type == elf::PT_LOAD && phdrs[i].offset + phdrs[i].filesz >= end) {
+    if (phdrs[i].type == elf::kPT_LOAD && phdrs[i].offset + phdrs[i].filesz >= end) {
       end = phdrs[i].offset + phdrs[i].filesz;
       last = i;
     }

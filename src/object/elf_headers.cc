@@ -27,7 +27,7 @@ FileHeader widen_file_header(Reader& r) {
   FileHeader out;
   out.is_64 = E::is_64;
   out.endian = E::endian;
-  out.osabi = h.e_ident[EI_OSABI];
+  out.osabi = h.e_ident[kEI_OSABI];
   out.type = h.e_type;
   out.machine = h.e_machine;
   out.version = h.e_version;
@@ -71,8 +71,8 @@ std::size_t phdr_size(bool is_64) {
 }  // namespace
 
 bool has_elf_magic(ByteView bytes) {
-  return bytes.size() >= 4 && bytes[0] == ELFMAG0 && bytes[1] == ELFMAG1 && bytes[2] == ELFMAG2 &&
-         bytes[3] == ELFMAG3;
+  return bytes.size() >= 4 && bytes[0] == kELFMAG0 && bytes[1] == kELFMAG1 &&
+         bytes[2] == kELFMAG2 && bytes[3] == kELFMAG3;
 }
 
 FileHeader read_file_header(ByteView bytes, const std::string& where) {
@@ -80,22 +80,22 @@ FileHeader read_file_header(ByteView bytes, const std::string& where) {
   ByteView magic = r.bytes(4, "ELF magic");
   if (!has_elf_magic(magic)) r.fail_at(0, "not an ELF file (no \\x7fELF magic)");
   std::uint8_t cls = r.u8("e_ident[EI_CLASS]");
-  if (cls != ELFCLASS32 && cls != ELFCLASS64) {
-    r.fail_at(EI_CLASS, "e_ident[EI_CLASS] is " + std::to_string(cls) +
-                            ", expected 1 (ELFCLASS32) or 2 (ELFCLASS64)");
+  if (cls != kELFCLASS32 && cls != kELFCLASS64) {
+    r.fail_at(kEI_CLASS, "e_ident[EI_CLASS] is " + std::to_string(cls) +
+                             ", expected 1 (ELFCLASS32) or 2 (ELFCLASS64)");
   }
   std::uint8_t data = r.u8("e_ident[EI_DATA]");
-  if (data != ELFDATA2LSB && data != ELFDATA2MSB) {
-    r.fail_at(EI_DATA, "e_ident[EI_DATA] is " + std::to_string(data) +
-                           ", expected 1 (ELFDATA2LSB) or 2 (ELFDATA2MSB)");
+  if (data != kELFDATA2LSB && data != kELFDATA2MSB) {
+    r.fail_at(kEI_DATA, "e_ident[EI_DATA] is " + std::to_string(data) +
+                            ", expected 1 (ELFDATA2LSB) or 2 (ELFDATA2MSB)");
   }
   std::uint8_t version = r.u8("e_ident[EI_VERSION]");
-  if (version != EV_CURRENT) {
-    r.fail_at(EI_VERSION,
+  if (version != kEV_CURRENT) {
+    r.fail_at(kEI_VERSION,
               "e_ident[EI_VERSION] is " + std::to_string(version) + ", expected 1 (EV_CURRENT)");
   }
-  bool is_64 = cls == ELFCLASS64;
-  bool little = data == ELFDATA2LSB;
+  bool is_64 = cls == kELFCLASS64;
+  bool little = data == kELFDATA2LSB;
   if (is_64) return little ? widen_file_header<Elf64LE>(r) : widen_file_header<Elf64BE>(r);
   return little ? widen_file_header<Elf32LE>(r) : widen_file_header<Elf32BE>(r);
 }
@@ -105,7 +105,7 @@ std::uint64_t program_header_table_end(const FileHeader& h, const std::string& w
   // e_phoff and e_phentsize sit at the same offsets for both byte orders; name the fields.
   const std::uint64_t phentsize_at = h.is_64 ? 54 : 42;
   const std::uint64_t phnum_at = h.is_64 ? 56 : 44;
-  if (h.phnum == PN_XNUM) {
+  if (h.phnum == kPN_XNUM) {
     throw Error::at(where, phnum_at,
                     "e_phnum is PN_XNUM (more than 65534 program headers): not supported");
   }
@@ -157,33 +157,33 @@ std::vector<ProgramHeader> read_program_headers_in_file(ByteView file, const Fil
 
 std::string machine_name(std::uint16_t machine) {
   switch (machine) {
-    case EM_NONE:
+    case kEM_NONE:
       return "no machine";
-    case EM_SPARC:
+    case kEM_SPARC:
       return "sparc";
-    case EM_386:
+    case kEM_386:
       return "x86";
-    case EM_MIPS:
+    case kEM_MIPS:
       return "mips";
-    case EM_PPC:
+    case kEM_PPC:
       return "powerpc";
-    case EM_PPC64:
+    case kEM_PPC64:
       return "powerpc64";
-    case EM_S390:
+    case kEM_S390:
       return "s390";
-    case EM_ARM:
+    case kEM_ARM:
       return "arm";
-    case EM_SPARCV9:
+    case kEM_SPARCV9:
       return "sparcv9";
-    case EM_X86_64:
+    case kEM_X86_64:
       return "x86-64";
-    case EM_QDSP6:
+    case kEM_QDSP6:
       return "hexagon";
-    case EM_AARCH64:
+    case kEM_AARCH64:
       return "aarch64";
-    case EM_RISCV:
+    case kEM_RISCV:
       return "riscv";
-    case EM_LOONGARCH:
+    case kEM_LOONGARCH:
       return "loongarch";
     default:
       return "machine " + std::to_string(machine);
@@ -192,13 +192,13 @@ std::string machine_name(std::uint16_t machine) {
 
 std::string type_name(std::uint16_t type) {
   switch (type) {
-    case ET_REL:
+    case kET_REL:
       return "relocatable object";
-    case ET_EXEC:
+    case kET_EXEC:
       return "executable";
-    case ET_DYN:
+    case kET_DYN:
       return "shared object";
-    case ET_CORE:
+    case kET_CORE:
       return "core file";
     default: {
       char buf[16];

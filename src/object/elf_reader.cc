@@ -65,7 +65,7 @@ std::vector<SectionHeader> read_sections(ByteView file, const FileHeader& h,
   // Extended numbering: the count and the name table's index overflow into section 0.
   std::uint64_t count = h.shnum != 0 ? h.shnum : static_cast<std::uint64_t>(first.sh_size);
   std::uint32_t shstrndx =
-      h.shstrndx == SHN_XINDEX ? static_cast<std::uint32_t>(first.sh_link) : h.shstrndx;
+      h.shstrndx == kSHN_XINDEX ? static_cast<std::uint32_t>(first.sh_link) : h.shstrndx;
   std::uint64_t table_size = 0;
   if (mul_overflows(count, sizeof(Shdr), &table_size) ||
       !inside(h.shoff, table_size, file.size())) {
@@ -89,7 +89,8 @@ std::vector<SectionHeader> read_sections(ByteView file, const FileHeader& h,
     sh.addralign = s.sh_addralign;
     sh.entsize = s.sh_entsize;
     // A section's bytes must lie in the file (NOBITS sections have none).
-    if (sh.type != SHT_NOBITS && sh.type != SHT_NULL && !inside(sh.offset, sh.size, file.size())) {
+    if (sh.type != kSHT_NOBITS && sh.type != kSHT_NULL &&
+        !inside(sh.offset, sh.size, file.size())) {
       throw Error::at(where, h.shoff + i * sizeof(Shdr),
                       "section " + std::to_string(i) + " (offset " + std::to_string(sh.offset) +
                           ", size " + std::to_string(sh.size) +
@@ -99,8 +100,8 @@ std::vector<SectionHeader> read_sections(ByteView file, const FileHeader& h,
     out.push_back(sh);
   }
   if (count == 0) return out;
-  if (shstrndx == SHN_UNDEF) return out;  // no section names
-  if (shstrndx >= count || out[shstrndx].type != SHT_STRTAB) {
+  if (shstrndx == kSHN_UNDEF) return out;  // no section names
+  if (shstrndx >= count || out[shstrndx].type != kSHT_STRTAB) {
     throw Error::at(
         where, h.is_64 ? 62 : 50,
         "e_shstrndx " + std::to_string(shstrndx) + " is not the index of a string table section");
@@ -125,7 +126,7 @@ void symbols_of(ByteView file, const std::vector<SectionHeader>& sections,
                         std::to_string(table.entsize) + ", expected " +
                         std::to_string(sizeof(Sym)));
   }
-  if (table.link >= sections.size() || sections[table.link].type != SHT_STRTAB) {
+  if (table.link >= sections.size() || sections[table.link].type != kSHT_STRTAB) {
     throw Error::at(where, table.offset,
                     "symbol table " + printable(table.name) + " (section " +
                         std::to_string(table_index) + ") links to section " +
@@ -138,7 +139,7 @@ void symbols_of(ByteView file, const std::vector<SectionHeader>& sections,
     auto s = load_struct<Sym>(file, at);
     const std::uint8_t type = s.st_info & 0xf;
     const std::uint16_t shndx = s.st_shndx;
-    if (shndx == SHN_UNDEF || type == STT_SECTION || type == STT_FILE) continue;
+    if (shndx == kSHN_UNDEF || type == kSTT_SECTION || type == kSTT_FILE) continue;
     std::string_view name = string_at(file, strings, s.st_name, where, "a symbol name");
     if (!wanted(name)) continue;
     SymbolEntry e;
@@ -149,7 +150,7 @@ void symbols_of(ByteView file, const std::vector<SectionHeader>& sections,
     e.type = type;
     e.other = s.st_other;
     e.shndx = shndx;
-    e.dynamic = table.type == SHT_DYNSYM;
+    e.dynamic = table.type == kSHT_DYNSYM;
     fn(e);
   }
 }
@@ -170,7 +171,7 @@ ElfFile::ElfFile(ByteView file, std::string where) : file_(file), where_(std::mo
 
 void ElfFile::for_each_symbol(const std::function<bool(std::string_view)>& wanted,
                               const std::function<void(const SymbolEntry&)>& fn) const {
-  for (std::uint32_t want_type : {SHT_SYMTAB, SHT_DYNSYM}) {
+  for (std::uint32_t want_type : {kSHT_SYMTAB, kSHT_DYNSYM}) {
     for (std::size_t i = 0; i < sections_.size(); ++i) {
       const SectionHeader& s = sections_[i];
       if (s.type != want_type) continue;
@@ -194,13 +195,13 @@ std::uint64_t ElfFile::offset_in_section(const SymbolEntry& sym) const {
                 std::to_string(sections_.size()) + " sections");
   }
   const SectionHeader& s = sections_[sym.shndx];
-  if (s.type == SHT_NOBITS) {
+  if (s.type == kSHT_NOBITS) {
     throw Error(where_ + ": symbol " + printable(sym.name) + " is in " + printable(s.name) +
                 ", a SHT_NOBITS section: it has no bytes in the file");
   }
   // In a relocatable object st_value is an offset in the section; in a linked file an address.
   std::uint64_t start = sym.value;
-  if (header_.type != ET_REL) {
+  if (header_.type != kET_REL) {
     if (sym.value < s.addr) {
       throw Error(where_ + ": symbol " + printable(sym.name) + " (address " +
                   std::to_string(sym.value) + ") lies before its section " + printable(s.name));
@@ -217,7 +218,7 @@ std::uint64_t ElfFile::offset_in_section(const SymbolEntry& sym) const {
 
 std::uint64_t ElfFile::offset_in_segments(const SymbolEntry& sym) const {
   for (const ProgramHeader& p : segments_) {
-    if (p.type != PT_LOAD || sym.value < p.vaddr) continue;
+    if (p.type != kPT_LOAD || sym.value < p.vaddr) continue;
     const std::uint64_t rel = sym.value - p.vaddr;
     // A zero-sized symbol may sit at the segment's end (e.g. <symbol>_end).
     if (rel > p.memsz || (rel == p.memsz && sym.size != 0)) continue;
@@ -240,24 +241,24 @@ std::uint64_t ElfFile::offset_in_segments(const SymbolEntry& sym) const {
 }
 
 std::uint64_t ElfFile::file_offset_of(const SymbolEntry& sym) const {
-  if (sym.shndx == SHN_ABS || sym.shndx == SHN_COMMON ||
-      (sym.shndx >= SHN_LORESERVE && sym.shndx != SHN_XINDEX)) {
+  if (sym.shndx == kSHN_ABS || sym.shndx == kSHN_COMMON ||
+      (sym.shndx >= kSHN_LORESERVE && sym.shndx != kSHN_XINDEX)) {
     throw Error(where_ + ": symbol " + printable(sym.name) +
-                (sym.shndx == SHN_ABS      ? " is absolute"
-                 : sym.shndx == SHN_COMMON ? " is a common symbol"
-                                           : " is in a reserved section index") +
+                (sym.shndx == kSHN_ABS      ? " is absolute"
+                 : sym.shndx == kSHN_COMMON ? " is a common symbol"
+                                            : " is in a reserved section index") +
                 ": it has no bytes in the file");
   }
   if (sym.type == kSttTls) {
     throw Error(where_ + ": symbol " + printable(sym.name) +
                 " is thread-local: its value is not an address");
   }
-  if (sym.shndx == SHN_XINDEX && header_.type == ET_REL) {
+  if (sym.shndx == kSHN_XINDEX && header_.type == kET_REL) {
     throw Error(where_ + ": symbol " + printable(sym.name) +
                 " uses an extended section index (SHT_SYMTAB_SHNDX), which is not supported");
   }
   std::uint64_t offset = 0;
-  if (header_.type == ET_REL || segments_.empty()) {
+  if (header_.type == kET_REL || segments_.empty()) {
     offset = offset_in_section(sym);
   } else {
     offset = offset_in_segments(sym);
@@ -278,29 +279,29 @@ std::string container_name(const FileHeader& h) {
   const bool le = h.endian == Endian::little;
   const char* bits = h.is_64 ? "elf64-" : "elf32-";
   switch (h.machine) {
-    case EM_386:
+    case kEM_386:
       return std::string(bits) + "i386";
-    case EM_X86_64:
+    case kEM_X86_64:
       return std::string(bits) + "x86-64";
-    case EM_AARCH64:
+    case kEM_AARCH64:
       return std::string(bits) + (le ? "littleaarch64" : "bigaarch64");
-    case EM_ARM:
+    case kEM_ARM:
       return std::string(bits) + (le ? "littlearm" : "bigarm");
-    case EM_PPC:
-    case EM_PPC64:
+    case kEM_PPC:
+    case kEM_PPC64:
       return std::string(bits) + (le ? "powerpcle" : "powerpc");
-    case EM_RISCV:
+    case kEM_RISCV:
       return std::string(bits) + (le ? "littleriscv" : "bigriscv");
-    case EM_MIPS:
+    case kEM_MIPS:
       return std::string(bits) + (le ? "tradlittlemips" : "tradbigmips");
-    case EM_SPARC:
-    case EM_SPARCV9:
+    case kEM_SPARC:
+    case kEM_SPARCV9:
       return std::string(bits) + "sparc";
-    case EM_S390:
+    case kEM_S390:
       return std::string(bits) + "s390";
-    case EM_QDSP6:
+    case kEM_QDSP6:
       return std::string(bits) + "hexagon";
-    case EM_LOONGARCH:
+    case kEM_LOONGARCH:
       return std::string(bits) + "loongarch";
     default:
       break;

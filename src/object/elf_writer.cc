@@ -131,9 +131,9 @@ void plan_section(const ObjectSpec& spec, Plan& plan) {
     // An explicit large section name (".lrodata", ".lrodata.x") keeps its meaning.
     plan.large = has_large && (spec.large || section_in_family(spec.section, t.large_section));
   }
-  plan.section_flags = SHF_ALLOC;
+  plan.section_flags = kSHF_ALLOC;
   if (section_in_family(plan.section, ".data") || section_in_family(plan.section, ".ldata")) {
-    plan.section_flags |= SHF_WRITE;
+    plan.section_flags |= kSHF_WRITE;
   }
   if (plan.large) plan.section_flags |= t.large_flags;
 }
@@ -141,13 +141,13 @@ void plan_section(const ObjectSpec& spec, Plan& plan) {
 std::uint8_t stv(Visibility v) {
   switch (v) {
     case Visibility::default_:
-      return STV_DEFAULT;
+      return kSTV_DEFAULT;
     case Visibility::hidden:
-      return STV_HIDDEN;
+      return kSTV_HIDDEN;
     case Visibility::protected_:
-      return STV_PROTECTED;
+      return kSTV_PROTECTED;
   }
-  return STV_DEFAULT;
+  return kSTV_DEFAULT;
 }
 
 template <typename T>
@@ -159,17 +159,17 @@ void put(ByteWriter& w, const T& s) {
 template <typename E>
 std::vector<std::uint8_t> elf_header(const Plan& plan, std::uint64_t shoff) {
   ElfEhdr<E> h{};
-  h.e_ident[EI_MAG0] = ELFMAG0;
-  h.e_ident[EI_MAG1] = ELFMAG1;
-  h.e_ident[EI_MAG2] = ELFMAG2;
-  h.e_ident[EI_MAG3] = ELFMAG3;
-  h.e_ident[EI_CLASS] = E::is_64 ? ELFCLASS64 : ELFCLASS32;
-  h.e_ident[EI_DATA] = E::endian == Endian::little ? ELFDATA2LSB : ELFDATA2MSB;
-  h.e_ident[EI_VERSION] = EV_CURRENT;
-  h.e_ident[EI_OSABI] = ELFOSABI_NONE;
-  h.e_type = ET_REL;
+  h.e_ident[kEI_MAG0] = kELFMAG0;
+  h.e_ident[kEI_MAG1] = kELFMAG1;
+  h.e_ident[kEI_MAG2] = kELFMAG2;
+  h.e_ident[kEI_MAG3] = kELFMAG3;
+  h.e_ident[kEI_CLASS] = E::is_64 ? kELFCLASS64 : kELFCLASS32;
+  h.e_ident[kEI_DATA] = E::endian == Endian::little ? kELFDATA2LSB : kELFDATA2MSB;
+  h.e_ident[kEI_VERSION] = kEV_CURRENT;
+  h.e_ident[kEI_OSABI] = kELFOSABI_NONE;
+  h.e_type = kET_REL;
   h.e_machine = plan.target->machine;
-  h.e_version = EV_CURRENT;
+  h.e_version = kEV_CURRENT;
   h.e_shoff = static_cast<WordValue<E>>(shoff);
   h.e_flags = plan.e_flags;
   h.e_ehsize = sizeof(ElfEhdr<E>);
@@ -235,7 +235,7 @@ std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
   put(w, ElfSym<E>{});
   ElfSym<E> blob{};
   blob.st_name = sym_name;
-  blob.st_info = st_info(STB_GLOBAL, STT_OBJECT);
+  blob.st_info = st_info(kSTB_GLOBAL, kSTT_OBJECT);
   blob.st_other = other;
   blob.st_shndx = kData;
   blob.st_value = 0;
@@ -247,14 +247,14 @@ std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
     // <symbol>_size is a const uint64_t object holding the length.
     ElfSym<E> end{};
     end.st_name = end_name;
-    end.st_info = st_info(STB_GLOBAL, STT_NOTYPE);
+    end.st_info = st_info(kSTB_GLOBAL, kSTT_NOTYPE);
     end.st_other = other;
     end.st_shndx = kData;
     end.st_value = static_cast<W>(plan.payload_size);
     put(w, end);
     ElfSym<E> size{};
     size.st_name = size_name;
-    size.st_info = st_info(STB_GLOBAL, STT_OBJECT);
+    size.st_info = st_info(kSTB_GLOBAL, kSTT_OBJECT);
     size.st_other = other;
     size.st_shndx = kSizeData;
     size.st_value = 0;
@@ -286,15 +286,15 @@ std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
     put(w, s);
   };
   put(w, ElfShdr<E>{});  // [0] SHT_NULL
-  section(kData, SHT_PROGBITS, plan.section_flags, plan.data_offset, plan.payload_size, 0, 0,
+  section(kData, kSHT_PROGBITS, plan.section_flags, plan.data_offset, plan.payload_size, 0, 0,
           spec.align, 0);
   // An empty .note.GNU-stack without SHF_EXECINSTR: "this object needs no executable stack".
-  section(kNoteStack, SHT_PROGBITS, 0, base, 0, 0, 0, 1, 0);
-  section(kSymtab, SHT_SYMTAB, 0, symtab_off, symtab_size, kStrtab, 1, word, sizeof(ElfSym<E>));
-  section(kStrtab, SHT_STRTAB, 0, strtab_off, strtab.size(), 0, 0, 1, 0);
-  section(kShstrtab, SHT_STRTAB, 0, shstrtab_off, shstrtab.size(), 0, 0, 1, 0);
+  section(kNoteStack, kSHT_PROGBITS, 0, base, 0, 0, 0, 1, 0);
+  section(kSymtab, kSHT_SYMTAB, 0, symtab_off, symtab_size, kStrtab, 1, word, sizeof(ElfSym<E>));
+  section(kStrtab, kSHT_STRTAB, 0, strtab_off, strtab.size(), 0, 0, 1, 0);
+  section(kShstrtab, kSHT_STRTAB, 0, shstrtab_off, shstrtab.size(), 0, 0, 1, 0);
   if (spec.size_symbol) {
-    section(kSizeData, SHT_PROGBITS, SHF_ALLOC, size_off, kSizeAlign, 0, 0, kSizeAlign, 0);
+    section(kSizeData, kSHT_PROGBITS, kSHF_ALLOC, size_off, kSizeAlign, 0, 0, kSizeAlign, 0);
   }
   return w.take();
 }

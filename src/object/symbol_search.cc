@@ -34,7 +34,7 @@ void search_elf(ByteView bytes, std::uint64_t base, const std::string& where,
     loc.offset = base + f.file_offset_of(sym);
     loc.size = sym.size;
     if (sym.shndx < f.sections().size()) loc.section = f.sections()[sym.shndx].name;
-    loc.function = sym.type == elf::STT_FUNC;
+    loc.function = sym.type == elf::kSTT_FUNC;
     add_unique(std::move(loc), out);
   });
 }

@@ -51,7 +51,7 @@ std::string elf_section(const PackRequest& r) {
   std::string flags = "a";
   if (section_in_family(name, ".data") || section_in_family(name, ".ldata")) flags = "aw";
   if (large) {
-    std::uint64_t bits = 0x2 /* SHF_ALLOC */ | t.large_flags;
+    std::uint64_t bits = 0x2 /* kSHF_ALLOC */ | t.large_flags;
     if (flags == "aw") bits |= 0x1;  // SHF_WRITE
     flags = fmt::format("{:#x}", bits);
   }

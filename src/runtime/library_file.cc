@@ -60,7 +60,7 @@ void check_machine(const elf::FileHeader& h, const std::string& path) {
                 elf::machine_name(self->machine) + ": it cannot be loaded here; `mblob inspect " +
                 path + "` reads it without loading it");
   }
-  if (h.type != elf::ET_DYN) {
+  if (h.type != elf::kET_DYN) {
     throw Error(path + " is an " + elf::describe(h) + ", not a shared library; `mblob inspect " +
                 path + "` reads it without loading it");
   }
@@ -77,7 +77,7 @@ void check_segments_in_file(int fd, const elf::FileHeader& h, std::uint64_t file
   std::vector<elf::ProgramHeader> phdrs = elf::read_program_headers(table, h, path);
   for (std::size_t i = 0; i < phdrs.size(); ++i) {
     const auto& ph = phdrs[i];
-    if (ph.type != elf::PT_LOAD) continue;
+    if (ph.type != elf::kPT_LOAD) continue;
     std::uint64_t end = 0;
     if (add_overflows(ph.offset, ph.filesz, &end) || end > file_size) {
       throw Error(path + " is truncated: segment " + std::to_string(i) +

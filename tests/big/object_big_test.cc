@@ -48,11 +48,11 @@ TEST(ObjectBig, PayloadOver4GiBMakesAValidElf64Object) {
 
   for (const auto& f : {obj::readelf(out.string()), obj::readobj(out.string())}) {
     EXPECT_EQ(f.diagnostics, "");
-    EXPECT_EQ(f.elf_class, ELFCLASS64);
+    EXPECT_EQ(f.elf_class, kELFCLASS64);
     ASSERT_EQ(f.sections.size(), 7u);
     const obj::Section& data = f.sections[1];
     EXPECT_EQ(data.name, ".lrodata") << "over the default 1 GiB threshold";
-    EXPECT_EQ(data.flags, SHF_ALLOC | SHF_X86_64_LARGE);
+    EXPECT_EQ(data.flags, kSHF_ALLOC | kSHF_X86_64_LARGE);
     EXPECT_EQ(data.size, size);
     EXPECT_GT(f.shoff, size);
     EXPECT_EQ(f.shoff + 7 * 64, fs::file_size(out));
@@ -63,7 +63,7 @@ TEST(ObjectBig, PayloadOver4GiBMakesAValidElf64Object) {
     ASSERT_NE(f.symbol("blob_size"), nullptr);
     EXPECT_EQ(f.symbol("blob_size")->size, 8u);
     const obj::Section& size_section = f.sections[6];
-    EXPECT_EQ(size_section.flags, SHF_ALLOC) << "the size stays in a small section";
+    EXPECT_EQ(size_section.flags, kSHF_ALLOC) << "the size stays in a small section";
     {
       int fd = ::open(out.c_str(), O_RDONLY);  // pread: the file is too large to read whole
       ASSERT_GE(fd, 0);
