@@ -81,10 +81,12 @@ TEST(Cli, UnknownTargetIsAUsageErrorWithSuggestion) {
   r = test::run({cli(), "export", unreadable_manifest(dir).string(), "-o", (dir / "o.so").string(),
                  "--target", "riscv46-linux-gnu"});
   expect_usage_error(r, "unknown target 'riscv46-linux-gnu'; did you mean 'riscv64-linux-gnu'?");
-  // A target of the table that export has no toolchain for: a usage error too, before any work.
+  // Every row of the table has a toolchain (derived from the row): export gets past the target
+  // and stops at the manifest (Cli.ExportResolvesEveryTargetRow walks every row).
   r = test::run({cli(), "export", unreadable_manifest(dir).string(), "-o", (dir / "o.so").string(),
                  "--target", "s390x-linux-gnu"});
-  expect_usage_error(r, "no toolchain preset for target 's390x-linux-gnu'");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("not valid JSON"), std::string::npos) << r.err;
 }
 
 TEST(Cli, UnknownPackerIsAUsageError) {
