@@ -149,13 +149,13 @@ EOF
 package_args() {
   echo "-Dmblob_DIR=$HERE/build_tree" "-DMBLOB_BUILD_DIR=$(dirname "$MBLOB")"
 }
-# A sanitized build's runtime needs its sanitizers in the programs that link it:
-# MBLOB_TEST_LINK_FLAGS (set by tests/CMakeLists.txt) holds them.
+# GENERATOR: Ninja unless set. A sanitized build's runtime needs its sanitizers in the programs
+# that link it: MBLOB_TEST_LINK_FLAGS (set by tests/CMakeLists.txt) holds them.
 configure_with_package() {
   local source=$1 build=$2
   shift 2
   # shellcheck disable=SC2046
-  cmake -S "$source" -B "$build" -G Ninja $(package_args) \
+  cmake -S "$source" -B "$build" -G "${GENERATOR:-Ninja}" $(package_args) \
     -DCMAKE_EXE_LINKER_FLAGS="${MBLOB_TEST_LINK_FLAGS:-}" "$@" >"$work/configure.log" 2>&1 ||
     fail "configure $source: $(cat "$work/configure.log")"
 }
@@ -189,22 +189,29 @@ case_ExamplesBuildAndRunAgainstThePackage() {
 }
 
 # mblob_add_model_library(): editing a payload or a host source named in the manifest rebuilds
-# the library; nothing changed, nothing is exported.
+# the library (with both generators); nothing changed, nothing is exported.
 case_EditingAModelInputRebuildsTheLibrary() {
-  cp -r "$SRC/examples/model" "$work/src"
-  configure_with_package "$work/src" "$work/b"
-  build "$work/b"
-  sleep 1
-  head -c 70000 /dev/urandom >"$work/src/weights.txt"
-  build "$work/b"
-  grep -q "mblob: exporting" "$work/build.log" || fail "no export after editing a payload"
-  check_model_payload "$work/b" params "$work/src/weights.txt"
-  sed -i 's/return a + b;/return a * b;/' "$work/src/host.c"
-  build "$work/b"
-  [[ $(run "$work/b/model_example") == *"model_add(20, 22) = 440"* ]] ||
-    fail "host.c's edit is not in libmodel.so"
-  build "$work/b"
-  if grep -q "mblob: exporting" "$work/build.log"; then fail "exported with nothing changed"; fi
+  local generator dir
+  for generator in Ninja "Unix Makefiles"; do
+    dir=$work/${generator// /_}
+    mkdir -p "$dir"
+    cp -r "$SRC/examples/model" "$dir/src"
+    GENERATOR=$generator configure_with_package "$dir/src" "$dir/b"
+    build "$dir/b"
+    sleep 1
+    head -c 70000 /dev/urandom >"$dir/src/weights.txt"
+    build "$dir/b"
+    grep -q "mblob: exporting" "$work/build.log" || fail "$generator: no export after editing a payload"
+    check_model_payload "$dir/b" params "$dir/src/weights.txt"
+    sed -i 's/return a + b;/return a * b;/' "$dir/src/host.c"
+    build "$dir/b"
+    [[ $(run "$dir/b/model_example") == *"model_add(20, 22) = 440"* ]] ||
+      fail "$generator: host.c's edit is not in libmodel.so"
+    build "$dir/b"
+    if grep -q "mblob: exporting" "$work/build.log"; then
+      fail "$generator: exported with nothing changed"
+    fi
+  done
 }
 
 # SYSTEM_LIB PREFIX: the static archive links whole into a program and its tree registers
