@@ -56,7 +56,7 @@ function(_mblob_target_triple out explicit)
       set(triple "${arch}-w64-mingw32")
     elseif(NOT CMAKE_SYSTEM_NAME STREQUAL "Linux")
       set(triple "${arch}-unknown-elf")  # bare metal (Generic): riscv32, hexagon
-    elseif(arch MATCHES "^arm")
+    elseif(arch MATCHES "^arm" AND NOT arch MATCHES "^arm64")  # arm64 is aarch64 (an alias)
       set(triple "arm-linux-gnueabihf")  # CMake has no float ABI: hard float, as Debian's armhf
     elseif(arch MATCHES "^mips64")
       set(triple "${arch}-linux-gnuabi64")

@@ -238,11 +238,32 @@ case_EmbedExampleRunsOnAarch64UnderQemu() {
   MBLOB_TEST_LINK_FLAGS="" configure_with_package "$SRC/examples/embed" "$work/embed" \
     -DCMAKE_TOOLCHAIN_FILE="$toolchain"
   build "$work/embed"
-  readelf -h "$work/embed/embed_example" | grep -q 'Machine:.*AArch64' ||
-    fail "embed_example is not an aarch64 program"
-  qemu-aarch64 -L /usr/aarch64-linux-gnu "$work/embed/embed_example" >"$work/out" 2>"$work/err" ||
-    fail "embed_example under qemu: $(cat "$work/err")"
-  cmp -s "$work/out" "$SRC/examples/embed/greeting.txt" || fail "embed_example printed $(cat "$work/out")"
+  check_aarch64_embed_example "$work/embed"
+}
+
+# Runs BUILD's aarch64 embed_example under qemu: it must print examples/embed/greeting.txt.
+check_aarch64_embed_example() {
+  readelf -h "$1/embed_example" | grep -q 'Machine:.*AArch64' || fail "$1/embed_example is not aarch64"
+  qemu-aarch64 -L /usr/aarch64-linux-gnu "$1/embed_example" >"$work/out" 2>"$work/err" ||
+    fail "$1/embed_example under qemu: $(cat "$work/err")"
+  cmp -s "$work/out" "$SRC/examples/embed/greeting.txt" || fail "$1/embed_example printed $(cat "$work/out")"
+}
+
+# The triple rule without a toolchain file: CMAKE_SYSTEM_PROCESSOR when cross-compiling (spelled
+# arm64, an alias mblob resolves), and CMAKE_C_COMPILER_TARGET (clang --target); both give an
+# aarch64 object, so the programs link and run under qemu.
+case_EmbedFollowsTheCrossCompilersTarget() {
+  command -v aarch64-linux-gnu-gcc >/dev/null || skip "no aarch64-linux-gnu-gcc (gcc-aarch64-linux-gnu)"
+  command -v qemu-aarch64 >/dev/null || skip "no qemu-aarch64 (qemu-user)"
+  command -v clang >/dev/null || skip "no clang"
+  MBLOB_TEST_LINK_FLAGS="" configure_with_package "$SRC/examples/embed" "$work/gcc" \
+    -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=arm64 -DCMAKE_C_COMPILER=aarch64-linux-gnu-gcc
+  build "$work/gcc"
+  check_aarch64_embed_example "$work/gcc"
+  MBLOB_TEST_LINK_FLAGS="" configure_with_package "$SRC/examples/embed" "$work/clang" \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_C_COMPILER_TARGET=aarch64-linux-gnu
+  build "$work/clang"
+  check_aarch64_embed_example "$work/clang"
 }
 
 "case_$CASE"
