@@ -274,8 +274,11 @@ function(mblob_add_model_library name)
   if(triple)
     list(APPEND options --target "${triple}")
   endif()
-  if(CMAKE_C_COMPILER)
-    list(APPEND options --cc "${CMAKE_C_COMPILER}")  # host code: the project's compiler
+  # Host code is compiled by the project's C compiler, unless that compiler takes its target
+  # from a flag (clang --target): then, and for an explicit TARGET_TRIPLE, by mblob's toolchain
+  # preset for the triple.
+  if(CMAKE_C_COMPILER AND NOT arg_TARGET_TRIPLE AND NOT CMAKE_C_COMPILER_TARGET)
+    list(APPEND options --cc "${CMAKE_C_COMPILER}")
   endif()
   if(arg_SYSTEM_LIB)
     if(CMAKE_VERSION VERSION_LESS 3.24)
