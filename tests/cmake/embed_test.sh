@@ -250,6 +250,34 @@ check_aarch64_embed_example() {
   cmp -s "$work/out" "$SRC/examples/embed/greeting.txt" || fail "$1/embed_example printed $(cat "$work/out")"
 }
 
+# A file whose path has spaces and "*/" embeds into a C++ program: the command is quoted, the
+# header's comment stays closed and its declarations are extern "C".
+case_EmbedHeaderServesCxxWhateverTheFilesPath() {
+  local dir="$work/a dir*/with */stars"
+  mkdir -p "$dir" "$work/p"
+  printf 'twelve bytes' >"$dir/da ta.bin"
+  cat >"$work/p/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.19)
+project(cxx LANGUAGES CXX)
+include("$SRC/cmake/mblobEmbed.cmake")
+add_executable(app main.cc)
+mblob_embed(app FILE "$dir/da ta.bin" SYMBOL blob)
+EOF
+  cat >"$work/p/main.cc" <<'EOF'
+#include <cstdio>
+#include <string>
+
+#include "blob.h"
+
+int main() {
+  std::printf("%s %zu\n", std::string(blob, blob_end).c_str(), static_cast<std::size_t>(blob_size));
+}
+EOF
+  configure "$work/p" "$work/p/b" Ninja
+  build "$work/p/b"
+  [[ $(run "$work/p/b/app") == "twelve bytes 12" ]] || fail "app printed $(run "$work/p/b/app")"
+}
+
 # The triple rule without a toolchain file: CMAKE_SYSTEM_PROCESSOR when cross-compiling (spelled
 # arm64, an alias mblob resolves), and CMAKE_C_COMPILER_TARGET (clang --target); both give an
 # aarch64 object, so the programs link and run under qemu.
