@@ -31,6 +31,8 @@ PACKAGES=(
   pkg-config
   # benchmarks, and the demo's independent hash check (xxhsum)
   time hyperfine xxhash
+  # bench/run (python3), its `xxd -i` method and its plot (gnuplot, pngcairo terminal)
+  python3 xxd gnuplot-nox
 )
 
 missing=()
