@@ -490,7 +490,7 @@ std::string shared_object_refusal(const Target& t) {
 }
 
 void validate(const SharedObjectSpec& spec) {
-  // The symbol and target rules are the relocatable writer's (object/elf_writer.h).
+  // The symbol and target rules are the relocatable writer's (object/object_writer.h).
   ObjectSpec blob;
   blob.symbol = spec.symbol;
   blob.target = spec.target;

@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "mblob/core/byte_source.h"
-#include "mblob/object/elf_writer.h"
+#include "mblob/object/object_writer.h"
 #include "mblob/object/target.h"
 
 namespace mblob {
