@@ -132,6 +132,34 @@ TEST(ExportBlobOnly, RuntimeAndMblobLoadAgree) {
   EXPECT_EQ(j["modules"].size(), 2u) << j.dump();
 }
 
+// Payloads at the page edges (and empty, which tvm-ffi would refuse: a warning, not an error):
+// each export passes `mblob verify` and `inspect`, and the runtime serves the payload's bytes.
+TEST(ExportBlobOnly, EdgePayloadSizesVerifyInspectAndLoad) {
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{4095}, std::size_t{4096}, std::size_t{4097}}) {
+    SCOPED_TRACE("payload " + std::to_string(n));
+    test::SampleModelOptions o;
+    o.weight_bytes = n;
+    o.modules_json = R"([{"name":"w","kind":"params","payload":"w.bin"}])";
+    test::SampleModel m(o);
+    auto r = test::run(m.export_argv("e.so", {"-q"}), no_toolchain_env(m.dir));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    fs::path so = m.dir / "e.so";
+    auto v = test::run({test::cli(), "verify", so.string()});
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+    auto i = test::run({test::cli(), "inspect", so.string()});
+    EXPECT_EQ(i.exit_code, 0) << i.err;
+    EXPECT_NE(i.out.find("digest ok"), std::string::npos) << i.out;
+#if defined(__x86_64__)
+    LoadOptions options;
+    options.opaque_unknown_kinds = true;
+    LoadedTree tree = load_library_tree(so, options);
+    ASSERT_EQ(tree.modules.size(), 1u);
+    EXPECT_EQ(tree.root->payload().to_vector(), test::read_bytes(m.dir / "w.bin"));
+#endif
+  }
+}
+
 TEST(ExportBlobOnly, TargetWithoutToolchainPresetIsWritten) {
   test::SampleModel m(weights_only());
   for (const char* triple : {"s390x-linux-gnu", "hexagon-unknown-elf:v68", "powerpc-linux-gnu"}) {
