@@ -93,7 +93,7 @@ MachOFile::MachOFile(ByteView file, std::string where) : file_(file), where_(std
   }
   if (magic != kMH_MAGIC_64)
     throw Error::at(where_, 0, "not a Mach-O file (magic " + hex_of(magic) + ")");
-  const auto h = read_struct<MachHeader64>(file_, where_, 0, "the mach_header_64");
+  const auto h = read_struct<MachHeader64>(file_, where_, 0, "the Mach-O header (mach_header_64)");
   cputype_ = h.cputype;
   cpusubtype_ = h.cpusubtype;
   filetype_ = h.filetype;

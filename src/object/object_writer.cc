@@ -17,6 +17,7 @@
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
 #include "mblob/object/elf_writer.h"
+#include "mblob/object/macho_writer.h"
 
 namespace mblob {
 namespace {
@@ -129,6 +130,7 @@ const ContainerWriter& container_writer(Container c) {
     case Container::elf:
       return elf_container_writer();
     case Container::macho:
+      return macho_container_writer();
     case Container::coff:
       break;
   }
