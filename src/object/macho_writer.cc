@@ -117,8 +117,9 @@ void set_name(char (&field)[16], std::string_view name) {
   std::memcpy(field, name.data(), std::min(name.size(), sizeof field));
 }
 
-std::string section_of(const ObjectSpec& spec) {
-  return spec.section.empty() ? std::string(kDefaultSection) : spec.section;
+// The data section, "segment,section": the spec's or the row's (__TEXT,__const).
+std::string section_of(const ObjectSpec& spec, const Target& t) {
+  return spec.section.empty() ? std::string(t.section) : spec.section;
 }
 
 // The symbols, in table order (sorted by name, as ld64 expects of the defined externals): the
@@ -166,20 +167,19 @@ std::uint64_t tables_size(const ObjectSpec& spec, const Target& t) {
 
 std::vector<std::uint8_t> make_head(const ObjectSpec& spec, const Target& t, const ObjectLayout& l,
                                     std::uint64_t payload_size) {
-  const MachoPlatform p = macho_platform(t);
   const Symbols syms = make_symbols(spec, t, payload_size);
   const auto nsyms = static_cast<std::uint32_t>(syms.entries.size());
   const std::uint64_t symoff = kCommandsEnd;  // 8-aligned: every command is
   const std::uint64_t stroff = symoff + nsyms * sizeof(Nlist64);
   const std::uint64_t size = section_size(spec, payload_size);
-  const std::string section = section_of(spec);
+  const std::string section = section_of(spec, t);
   const auto [segname, sectname] = split_section(section);
   ByteWriter w;
 
   MachHeader64 h{};
   h.magic = kMH_MAGIC_64;
-  h.cputype = p.cputype;
-  h.cpusubtype = p.cpusubtype;
+  h.cputype = t.machine;
+  h.cpusubtype = t.flags;
   h.filetype = kMH_OBJECT;
   h.ncmds = kNcmds;
   h.sizeofcmds = static_cast<std::uint32_t>(kCommandsEnd - sizeof(MachHeader64));
@@ -212,8 +212,8 @@ std::vector<std::uint8_t> make_head(const ObjectSpec& spec, const Target& t, con
   BuildVersionCommand bv{};
   bv.cmd = kLC_BUILD_VERSION;
   bv.cmdsize = sizeof(BuildVersionCommand);
-  bv.platform = p.platform;
-  bv.minos = p.min_os;
+  bv.platform = t.platform;
+  bv.minos = t.min_os;
   bv.sdk = 0;
   bv.ntools = 0;
   put(w, bv);
@@ -258,8 +258,11 @@ class MachoWriter final : public ContainerWriter {
   std::string_view name() const override { return "Mach-O"; }
 
   void validate(const ObjectSpec& spec, const Target& t) const override {
-    (void)macho_platform(t);
-    if (!spec.section.empty()) validate_section(spec.section);
+    if (!t.is_64 || t.endian != Endian::little) {
+      throw Error("target " + std::string(t.triple) +
+                  ": the Mach-O writer writes 64-bit little-endian objects only");
+    }
+    validate_section(section_of(spec, t));
     if (spec.visibility == Visibility::protected_) {
       throw Error("Mach-O has no protected visibility; use default or hidden (a private extern)");
     }
@@ -296,9 +299,9 @@ class MachoWriter final : public ContainerWriter {
     return make_head(spec, t, l, payload_size);
   }
 
-  std::vector<std::uint8_t> tail(const ObjectSpec& spec, const Target&, const ObjectLayout&,
+  std::vector<std::uint8_t> tail(const ObjectSpec& spec, const Target& t, const ObjectLayout&,
                                  std::uint64_t payload_size, ObjectInfo& info) const override {
-    info.section = section_of(spec);
+    info.section = section_of(spec, t);
     info.large = false;
     if (!spec.size_symbol) return {};
     ByteWriter w(Endian::little);
@@ -313,47 +316,6 @@ class MachoWriter final : public ContainerWriter {
 const ContainerWriter& macho_container_writer() {
   static const MachoWriter writer;
   return writer;
-}
-
-// The minimum OS: an object's must not be above the final link's (ld64 and lld warn "was built
-// for newer macOS version"), so it is the lowest release a current toolchain still deploys to
-// for the architecture: macOS 10.13 on x86_64 (the oldest Xcode 14 targets), macOS 11.0 on arm64
-// (the first release for Apple silicon), iOS 14.0 on arm64 (its contemporary).
-MachoPlatform macho_platform(const Target& t) {
-  if (t.container != Container::macho) {
-    throw Error("target " + std::string(t.triple) + " is not a Mach-O target");
-  }
-  const std::string_view triple = t.triple;
-  MachoPlatform p;
-  if (triple.rfind("x86_64-", 0) == 0) {
-    p.cputype = kCPU_TYPE_X86_64;
-    p.cpusubtype = kCPU_SUBTYPE_X86_64_ALL;
-    p.arch = "x86_64";
-  } else if (triple.rfind("arm64-", 0) == 0 || triple.rfind("aarch64-", 0) == 0) {
-    p.cputype = kCPU_TYPE_ARM64;
-    p.cpusubtype = kCPU_SUBTYPE_ARM64_ALL;
-    p.arch = "arm64";
-  } else {
-    throw Error("Mach-O target " + std::string(triple) +
-                ": the writer knows the architectures x86_64 and arm64 only");
-  }
-  if (triple.find("-ios") != std::string_view::npos) {
-    p.platform = kPLATFORM_IOS;
-    p.platform_name = "ios";
-    p.min_os = version(14, 0);
-    p.min_os_text = "14.0";
-  } else if (p.cputype == kCPU_TYPE_X86_64) {
-    p.platform = kPLATFORM_MACOS;
-    p.platform_name = "macos";
-    p.min_os = version(10, 13);
-    p.min_os_text = "10.13";
-  } else {
-    p.platform = kPLATFORM_MACOS;
-    p.platform_name = "macos";
-    p.min_os = version(11, 0);
-    p.min_os_text = "11.0";
-  }
-  return p;
 }
 
 }  // namespace mblob

@@ -6,12 +6,14 @@
 // the symbol's name, so the payload is the last thing in the file and a stream of unknown length
 // needs only the head rewritten once it ends):
 //
-//   0      mach_header_64      MH_OBJECT, cputype of the row, MH_SUBSECTIONS_VIA_SYMBOLS,
+//   0      mach_header_64      MH_OBJECT, cputype and cpusubtype of the row (Target::machine,
+//                              Target::flags), MH_SUBSECTIONS_VIA_SYMBOLS,
 //                              4 load commands:
 //   32     LC_SEGMENT_64       unnamed (as compilers write objects), one section_64: the data
 //                              section (__TEXT,__const, or ObjectSpec::section "seg,sect"),
 //                              addr 0, offset = data_offset, align = log2(align), S_REGULAR
-//   184    LC_BUILD_VERSION    platform and minimum OS of the row (macho_platform below), sdk 0
+//   184    LC_BUILD_VERSION    platform and minimum OS of the row (Target::platform, min_os),
+//                              sdk 0
 //   208    LC_SYMTAB           symoff/stroff: the tables below
 //   232    LC_DYSYMTAB         no locals; every symbol a defined external; no undefined ones
 //   312    symbol table        nlist_64: _<symbol> [, _<symbol>_end, _<symbol>_size], sorted by
@@ -34,30 +36,11 @@
 // linker can turn into a library.
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <string_view>
-
 #include "mblob/object/object_writer.h"
 
 namespace mblob {
 
 // The Mach-O layout above (write_object dispatches to it).
 const ContainerWriter& macho_container_writer();
-
-// What LC_BUILD_VERSION says and a linker is told (-arch, -platform_version) for a Mach-O row.
-struct MachoPlatform {
-  std::uint32_t cputype = 0;
-  std::uint32_t cpusubtype = 0;
-  std::string_view arch;           // "x86_64", "arm64": ld64's -arch
-  std::uint32_t platform = 0;      // PLATFORM_MACOS, PLATFORM_IOS
-  std::string_view platform_name;  // "macos", "ios": ld64's -platform_version
-  std::uint32_t min_os = 0;        // macho::version(major, minor)
-  std::string_view min_os_text;    // "11.0"
-};
-
-// The platform of a Mach-O row. Throws Error for a row that is not Mach-O or an architecture the
-// writer does not know.
-MachoPlatform macho_platform(const Target& t);
 
 }  // namespace mblob
