@@ -247,6 +247,7 @@ LocatedSymbol MachOFile::locate(std::string_view name, std::uint8_t sect, std::u
   out.offset = s.offset + rel;
   out.extent = end - rel;
   out.section = s.name;
+  out.code = (s.flags & (kS_ATTR_PURE_INSTRUCTIONS | kS_ATTR_SOME_INSTRUCTIONS)) != 0;
   return out;
 }
 

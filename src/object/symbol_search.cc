@@ -100,6 +100,7 @@ void search_macho(ByteView bytes, std::uint64_t base, const std::string& where,
     loc.size_is_extent = true;
     loc.leading_underscore = true;
     loc.section = sym.section;
+    loc.function = sym.code;
     add_unique(std::move(loc), out);
   });
 }

@@ -98,7 +98,8 @@ inline constexpr std::uint32_t kS_REGULAR = 0x0;
 inline constexpr std::uint32_t kS_ZEROFILL = 0x1;  // no bytes in the file
 inline constexpr std::uint32_t kS_GB_ZEROFILL = 0xc;
 inline constexpr std::uint32_t kS_THREAD_LOCAL_ZEROFILL = 0x12;
-inline constexpr std::uint32_t kS_ATTR_PURE_INSTRUCTIONS = 0x80000000;
+inline constexpr std::uint32_t kS_ATTR_PURE_INSTRUCTIONS = 0x80000000;  // only instructions
+inline constexpr std::uint32_t kS_ATTR_SOME_INSTRUCTIONS = 0x00000400;
 
 // ---- nlist_64.n_type: N_STAB bits (debugging entries) | N_PEXT | N_TYPE | N_EXT
 inline constexpr std::uint8_t kN_STAB = 0xe0;

@@ -36,6 +36,7 @@ struct LocatedSymbol {
   std::uint64_t extent = 0;  // bytes from `offset` that may belong to it (an upper bound)
   std::string section;       // "__TEXT,__const"
   bool external = false;     // N_EXT (private externs included)
+  bool code = false;         // in a section of instructions (S_ATTR_*_INSTRUCTIONS): a function
 };
 
 // True when `file` starts with a thin Mach-O magic (32/64-bit, either byte order).

@@ -39,8 +39,9 @@ struct SymbolLocation {
   std::string section;  // the name of the section holding it ("" when it has none)
   // i386 COFF objects and Mach-O files spell C names with a leading '_' (C `blob` is `_blob`).
   bool leading_underscore = false;
-  bool function = false;  // code (ELF STT_FUNC), such as export's registration function
-                          // mblob_register_<blob symbol>: never a blob
+  // Code (ELF STT_FUNC; Mach-O: in a section of instructions), such as export's registration
+  // function mblob_register_<blob symbol>: never a blob.
+  bool function = false;
 
   // The name as C spells it: `name` without the i386 COFF or Mach-O underscore.
   std::string_view c_name() const {
