@@ -8,17 +8,15 @@
 
 #include "mblob/core/bytes.h"
 #include "mblob/core/error.h"
-#include "mblob/core/text.h"
 #include "mblob/object/macho.h"
+#include "mblob/object/naming_rules.h"
 
 namespace mblob {
 namespace {
 
 using namespace macho;
 
-constexpr std::string_view kDefaultSection = "__TEXT,__const";
-constexpr std::size_t kMaxNameLength = 16;  // segname[16], sectname[16]
-constexpr std::uint64_t kSizeAlign = 8;     // the _size value: a naturally aligned u64
+constexpr std::uint64_t kSizeAlign = 8;  // the _size value: a naturally aligned u64
 
 // The load commands, in file order; their sizes are fixed.
 constexpr std::uint32_t kNcmds = 4;
@@ -28,75 +26,10 @@ constexpr std::uint64_t kSymtabAt = kBuildVersionAt + sizeof(BuildVersionCommand
 constexpr std::uint64_t kDysymtabAt = kSymtabAt + sizeof(SymtabCommand);
 constexpr std::uint64_t kCommandsEnd = kDysymtabAt + sizeof(DysymtabCommand);
 
-// Names a blob must not take, by segment or section, and why: the linker or dyld gives them a
-// meaning (ld64 and lld handle each specially), or they are not in the loaded image.
-struct Refused {
-  std::string_view name;
-  bool segment;  // a segment name (any section in it); else a section name (any segment)
-  std::string_view why;
-};
-constexpr Refused kRefused[] = {
-    {"__LINKEDIT", true, "the linker writes the symbol and dyld tables there"},
-    {"__PAGEZERO", true, "it is the unmapped zero page of executables"},
-    {"__DWARF", true, "it holds debugging information, which is not loaded"},
-    {"__LD", true, "the linker reads its sections (e.g. __compact_unwind) and drops them"},
-    {"__bss", false, "it is zero-filled: its bytes are not in the file"},
-    {"__common", false, "it is zero-filled: its bytes are not in the file"},
-    {"__mod_init_func", false, "dyld runs its contents as constructor pointers"},
-    {"__mod_term_func", false, "its contents are run as destructor pointers"},
-    {"__init_offsets", false, "dyld runs its contents as constructor offsets"},
-    {"__interpose", false, "dyld reads its contents as function interposing pairs"},
-    {"__eh_frame", false, "the linker parses it as unwind information"},
-    {"__compact_unwind", false, "the linker parses it as unwind information"},
-    {"__cstring", false, "the linker merges and deduplicates its strings"},
-    {"__got", false, "the linker makes it (pointers to symbols)"},
-    {"__la_symbol_ptr", false, "the linker makes it (lazy pointers)"},
-    {"__nl_symbol_ptr", false, "the linker makes it (pointers to symbols)"},
-    {"__thread_vars", false, "it holds thread-local variable descriptors"},
-    {"__thread_data", false, "it is the template of thread-local storage"},
-    {"__thread_bss", false, "it is zero-filled thread-local storage"},
-};
-
-bool name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == '$';
-}
-
 // "seg,sect" as its two parts; the caller has validated it.
 std::pair<std::string_view, std::string_view> split_section(std::string_view s) {
   const std::size_t comma = s.find(',');
   return {s.substr(0, comma), s.substr(comma + 1)};
-}
-
-void validate_section(std::string_view name) {
-  const std::size_t comma = name.find(',');
-  if (comma == std::string_view::npos || name.find(',', comma + 1) != std::string_view::npos) {
-    throw Error("invalid Mach-O section '" + printable(name) +
-                "': give it as segment,section (one comma), e.g. __TEXT,__const");
-  }
-  const auto [seg, sect] = split_section(name);
-  for (auto [part, what] : {std::pair{seg, "segment"}, std::pair{sect, "section"}}) {
-    if (part.empty() || part.size() > kMaxNameLength) {
-      throw Error("invalid Mach-O section '" + printable(name) + "': the " + what + " name '" +
-                  printable(part) + "' has " + std::to_string(part.size()) +
-                  " characters; Mach-O names have 1 to 16");
-    }
-    for (char c : part) {
-      if (!name_char(c)) {
-        throw Error("invalid Mach-O section '" + printable(name) + "': character '" +
-                    printable(std::string_view(&c, 1)) + "' in the " + what +
-                    " name is not allowed (use letters, digits, '_', '.' and '$')");
-      }
-    }
-  }
-  for (const Refused& r : kRefused) {
-    if ((r.segment ? seg : sect) == r.name || (!r.segment && sect.rfind("__objc_", 0) == 0)) {
-      throw Error(
-          "Mach-O section '" + printable(name) + "' is refused: " +
-          std::string(r.segment || sect == r.name ? r.why : "the Objective-C runtime reads it") +
-          "; use e.g. " + std::string(kDefaultSection));
-    }
-  }
 }
 
 std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -262,7 +195,7 @@ class MachoWriter final : public ContainerWriter {
       throw Error("target " + std::string(t.triple) +
                   ": the Mach-O writer writes 64-bit little-endian objects only");
     }
-    validate_section(section_of(spec, t));
+    check_section_name(section_of(spec, t), Container::macho);
     if (spec.visibility == Visibility::protected_) {
       throw Error("Mach-O has no protected visibility; use default or hidden (a private extern)");
     }
