@@ -233,6 +233,37 @@ TEST(ObjectMachoWriter, OutputIsDeterministicAndStreamsLikeAFile) {
   EXPECT_EQ(read_bytes(dir / "c.o"), a.file) << "a stream's object equals the file's";
 }
 
+// A stream of 1 MiB or more is copied first and its head (section size, symbol values) rewritten
+// at the end: the object equals the one written from the file of the same bytes.
+TEST(ObjectMachoWriter, LongStreamGetsItsHeadRewrittenAndEqualsTheFilesObject) {
+  TempDir dir;
+  const Bytes payload = pattern_bytes((1 << 20) + 1, 4);
+  ObjectSpec spec;
+  spec.symbol = "blob";
+  spec.size_symbol = true;
+  spec.target = &target("x86_64-apple-darwin");
+  Written a = write(dir, *spec.target, payload, spec, "a.o");
+  write_bytes(dir / "in.bin", payload);
+  int fd = ::open((dir / "in.bin").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  write_object_from_fd(spec, fd, "in.bin", dir / "s.o");
+  ::close(fd);
+  EXPECT_EQ(read_bytes(dir / "s.o"), a.file);
+}
+
+TEST(ObjectMachoWriter, PackCommandWritesAMachoObjectForADarwinTarget) {
+  MBLOB_REQUIRE_LLVM(objdump, "llvm-objdump");
+  TempDir dir;
+  write_bytes(dir / "w.bin", pattern_bytes(3000, 8));
+  auto r = run_ok({cli(), "pack", (dir / "w.bin").string(), "-o", (dir / "w.o").string(),
+                   "--symbol", "weights", "--target", "arm64-apple-macos", "--section",
+                   "__DATA,__weights", "--json"});
+  EXPECT_NE(r.out.find("\"section\":\"__DATA,__weights\""), std::string::npos) << r.out;
+  auto d = run_ok({objdump, "-t", (dir / "w.o").string()});
+  EXPECT_NE(d.out.find("__DATA,__weights _weights"), std::string::npos) << d.out;
+  EXPECT_EQ(d.err, "");
+}
+
 TEST(ObjectMachoWriter, PayloadOf4GiBOrMoreIsRefusedBeforeAnythingIsWritten) {
   const ContainerWriter& c = macho_container_writer();
   ObjectSpec spec;
@@ -242,6 +273,18 @@ TEST(ObjectMachoWriter, PayloadOf4GiBOrMoreIsRefusedBeforeAnythingIsWritten) {
   EXPECT_LT(l.data_offset + l.max_payload, std::uint64_t{1} << 32);
   EXPECT_GT(l.max_payload, (std::uint64_t{1} << 32) - (std::uint64_t{1} << 20));
   EXPECT_NE(l.limit.find("32-bit"), std::string::npos);
+  // A sparse 4 GiB input (no disk used): refused by its size, nothing written.
+  TempDir dir;
+  const fs::path in = dir / "big.bin";
+  write_bytes(in, {});
+  fs::resize_file(in, std::uint64_t{1} << 32);
+  spec.target = &t;
+  std::string err =
+      error_of<Error>([&] { write_object(spec, ByteSource::from_file(in), dir / "big.o"); });
+  EXPECT_NE(err.find("does not fit a Mach-O object for arm64-apple-darwin"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("4 GiB or more"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir / "big.o"));
 }
 
 // ---- Linking ---------------------------------------------------------------------------------
