@@ -222,7 +222,7 @@ class MachoWriter final : public ContainerWriter {
     l.max_payload = UINT32_MAX - l.data_offset - (spec.size_symbol ? 2 * kSizeAlign : 0);
     l.limit =
         "a linked Mach-O image (dylib, executable) keeps 32-bit file offsets for the tables "
-        "after its data, so no image can hold a blob of 4 GiB or more";
+        "after its data: no image holds a blob of 4 GiB or more";
     l.object = "a Mach-O object";
     return l;
   }

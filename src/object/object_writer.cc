@@ -24,11 +24,11 @@ namespace {
 
 [[noreturn]] void too_large(const ContainerWriter& c, const Target& t, const ObjectLayout& l,
                             std::uint64_t size) {
-  throw Error("the payload (" + human_bytes(size) + ", " + std::to_string(size) +
-              " bytes) does not fit " +
-              (l.object.empty() ? "a " + std::string(c.name()) + " object" : l.object) + " for " +
-              std::string(t.triple) + ": " + l.limit + ", so at most " +
-              std::to_string(l.max_payload) + " bytes fit; use a 64-bit target or split the blob");
+  throw Error(
+      "the payload (" + human_bytes(size) + ", " + std::to_string(size) + " bytes) does not fit " +
+      (l.object.empty() ? "a " + std::string(c.name()) + " object" : l.object) + " for " +
+      std::string(t.triple) + ": " + l.limit + ", so at most " + std::to_string(l.max_payload) +
+      " bytes fit; " + (t.is_64 ? "split the blob" : "use a 64-bit target or split the blob"));
 }
 
 // head() padded with zeros up to the payload.
