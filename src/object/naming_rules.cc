@@ -131,6 +131,10 @@ constexpr Rule kMachOSectionRules[] = {
     {"__la_symbol_ptr", Match::exact, kLinkerTable},
     {"__nl_symbol_ptr", Match::exact, kLinkerTable},
     {"__stubs", Match::exact, kLinkerTable},
+    {"__interpose", Match::exact, "dyld reads its contents as pairs of functions to interpose"},
+    {"__cstring", Match::exact,
+     "linkers merge and deduplicate its NUL-terminated strings, which rewrites the bytes"},
+    {"__objc_", Match::prefix, "the Objective-C runtime reads its contents as metadata"},
 };
 
 constexpr std::uint64_t kMaxAlign = std::uint64_t{1} << 30;

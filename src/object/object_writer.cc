@@ -17,17 +17,18 @@
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
 #include "mblob/object/elf_writer.h"
+#include "mblob/object/macho_writer.h"
 
 namespace mblob {
 namespace {
 
 [[noreturn]] void too_large(const ContainerWriter& c, const Target& t, const ObjectLayout& l,
                             std::uint64_t size) {
-  throw Error("the payload (" + human_bytes(size) + ", " + std::to_string(size) +
-              " bytes) does not fit " +
-              (l.object.empty() ? "a " + std::string(c.name()) + " object" : l.object) + " for " +
-              std::string(t.triple) + ": " + l.limit + ", so at most " +
-              std::to_string(l.max_payload) + " bytes fit; use a 64-bit target or split the blob");
+  throw Error(
+      "the payload (" + human_bytes(size) + ", " + std::to_string(size) + " bytes) does not fit " +
+      (l.object.empty() ? "a " + std::string(c.name()) + " object" : l.object) + " for " +
+      std::string(t.triple) + ": " + l.limit + ", so at most " + std::to_string(l.max_payload) +
+      " bytes fit; " + (t.is_64 ? "split the blob" : "use a 64-bit target or split the blob"));
 }
 
 // head() padded with zeros up to the payload.
@@ -105,6 +106,7 @@ const ContainerWriter& container_writer(Container c) {
     case Container::elf:
       return elf_container_writer();
     case Container::macho:
+      return macho_container_writer();
     case Container::coff:
       break;
   }

@@ -10,6 +10,7 @@
 #include "mblob/core/text.h"
 #include "mblob/object/coff.h"
 #include "mblob/object/elf.h"
+#include "mblob/object/macho.h"
 
 namespace mblob {
 namespace {
@@ -19,15 +20,13 @@ using namespace elf;
 constexpr Endian LE = Endian::little;
 constexpr Endian BE = Endian::big;
 
-// Mach-O values (<mach-o/loader.h>, <mach/machine.h>): CPU_TYPE_X86_64 and CPU_TYPE_ARM64 are
-// the architecture number with CPU_ARCH_ABI64 (0x01000000); CPU_SUBTYPE_X86_64_ALL is 3,
-// CPU_SUBTYPE_ARM64_ALL 0; LC_BUILD_VERSION's PLATFORM_MACOS is 1, PLATFORM_IOS 2.
-constexpr std::uint32_t kCPU_TYPE_X86_64 = 0x01000007;
-constexpr std::uint32_t kCPU_TYPE_ARM64 = 0x0100000c;
-constexpr std::uint32_t kCPU_SUBTYPE_X86_64_ALL = 3;
-constexpr std::uint32_t kCPU_SUBTYPE_ARM64_ALL = 0;
-constexpr std::uint32_t kPLATFORM_MACOS = 1;
-constexpr std::uint32_t kPLATFORM_IOS = 2;
+// Mach-O values: object/macho.h.
+using macho::kCPU_SUBTYPE_ARM64_ALL;
+using macho::kCPU_SUBTYPE_X86_64_ALL;
+using macho::kCPU_TYPE_ARM64;
+using macho::kCPU_TYPE_X86_64;
+using macho::kPLATFORM_IOS;
+using macho::kPLATFORM_MACOS;
 
 constexpr std::string_view kAllLinkers = "bfd gold lld mold";
 

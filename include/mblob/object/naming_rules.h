@@ -41,7 +41,8 @@
 // COFF: .drectve (linker directives), .debug* (CodeView), .idata/.edata (the import and export
 // tables), .pdata/.xdata (unwind tables), .reloc, .tls, .CRT (start-up tables), .bss (each
 // also with a '$' group suffix). Mach-O: the __DWARF, __LINKEDIT, __PAGEZERO and __LD segments,
-// zero-fill, thread-local, constructor, unwind and symbol-pointer sections.
+// zero-fill, thread-local, constructor, unwind and symbol-pointer sections, __interpose (dyld
+// interposing), __cstring (merged strings) and __objc_* (Objective-C metadata).
 //
 // Alignment: a power of two from 1 up to the container's most: 1 GiB for ELF and Mach-O
 // (sh_addralign and the align exponent hold more; 1 GiB bounds the padding), 8192 for COFF (the
