@@ -16,7 +16,7 @@
 #include "mblob/export/export.h"
 #include "mblob/format/reader.h"
 #include "mblob/format/writer.h"
-#include "mblob/object/elf_writer.h"
+#include "mblob/object/object_writer.h"
 #include "mblob/object/symbol_search.h"
 
 namespace mblob {
