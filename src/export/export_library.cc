@@ -379,7 +379,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   auto link = [&] {
     link_start = Clock::now();
     // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
-    // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
+    // blob's, from any packer) exports only those. Host code must stay reachable.
     std::vector<std::string> flags;
     if (target.container == Container::coff) flags.push_back("-Wl,--export-all-symbols");
     report.tool_steps.push_back(options.system_lib

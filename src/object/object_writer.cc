@@ -16,6 +16,7 @@
 #include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
+#include "mblob/object/coff_writer.h"
 #include "mblob/object/elf_writer.h"
 
 namespace mblob {
@@ -128,8 +129,9 @@ const ContainerWriter& container_writer(Container c) {
   switch (c) {
     case Container::elf:
       return elf_container_writer();
-    case Container::macho:
     case Container::coff:
+      return coff_container_writer();
+    case Container::macho:
       break;
   }
   throw Error("the native writer does not write the " + std::string(container_name(c)) +

@@ -193,8 +193,8 @@ void setup(CLI::App& app, Action& selected) {
       "Alignment of the symbol in bytes, a power of two up to 1G (default 16). Sizes are "
       "decimal (010 is ten), with an optional K, M, G or T (KiB ... TiB) suffix.");
   cmd->add_option("--visibility", args->visibility,
-                  "ELF symbol visibility: default (exported from a .so), hidden (used only "
-                  "inside the library) or protected.")
+                  "Symbol visibility: default (exported from a .so or, on COFF targets, from a "
+                  "DLL), hidden (used only inside the library) or protected (COFF: as default).")
       ->check(CLI::IsMember({"default", "hidden", "protected"}));
   cmd->add_flag("--large", args->large,
                 "x86-64 only: put the blob in .lrodata with SHF_X86_64_LARGE whatever its size, "
