@@ -52,7 +52,7 @@ void validate_symbol(std::string_view name) {
               " bytes) does not fit " +
               (l.object.empty() ? "a " + std::string(c.name()) + " object" : l.object) + " for " +
               std::string(t.triple) + ": " + l.limit + ", so at most " +
-              std::to_string(l.max_payload) + " bytes fit; use a 64-bit target or split the blob");
+              std::to_string(l.max_payload) + " bytes fit; split the blob");
 }
 
 // head() padded with zeros up to the payload.
