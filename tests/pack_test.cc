@@ -59,7 +59,7 @@ PackRequest request(const Sample& s, const fs::path& workspace, const Toolchain*
   r.blob = &s.blob;
   r.symbol = kSymbol;
   r.target = target ? target : &host_target();
-  r.triple = target ? std::string(target->triple) : std::string(host_triple());
+  r.triple = target ? std::string(target->triple) : std::string(host_target().triple);
   r.toolchain = tc;
   r.workspace = workspace;
   return r;
@@ -639,17 +639,7 @@ TEST(PackAsmIncbin, MingwDllExportsTheSymbol) {
 }
 
 TEST(PackAsmIncbin, MachOIsRefusedClearly) {
-  static const Target macho{"arm64-apple-darwin",
-                            Container::macho,
-                            true,
-                            Endian::little,
-                            0,
-                            0,
-                            "__const",
-                            "",
-                            0,
-                            "_",
-                            "test row"};
+  const Target& macho = find_target("arm64-apple-darwin");
   TempDir dir;
   Sample s(dir.path());
   std::string e = error_of([&] { pack("asm-incbin", request(s, dir / "ws", nullptr, &macho)); });

@@ -238,7 +238,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   }
   check_output_is_not_input(out, export_inputs(tree));
   const Target& target = options.target.empty() ? host_target() : find_target(options.target);
-  Toolchain toolchain = Toolchain::for_triple(options.target, options.toolchain);
+  Toolchain toolchain = Toolchain::for_target(target, options.toolchain);
   toolchain.check_available();
   std::string packer_name = options.fpack_imports ? "callback" : options.packer;
   PackFn pack = options.fpack_imports ? options.fpack_imports : find_packer(options.packer).fn;
@@ -301,7 +301,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     req.prefix = options.prefix;
     req.format = options.format;
     req.target = &target;
-    req.triple = options.target.empty() ? std::string(host_triple()) : options.target;
+    req.triple = options.target.empty() ? std::string(target.triple) : options.target;
     req.toolchain = &toolchain;
     req.system_lib = options.system_lib;
     req.workspace = ws.path();

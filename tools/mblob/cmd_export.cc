@@ -109,7 +109,7 @@ int run_export(const ExportArgs& a) {
   find_packer(a.packer);
   o.toolchain.cc = a.cc;
   o.toolchain.linker = a.linker;
-  Toolchain::for_triple(a.target, o.toolchain);
+  Toolchain::for_target(target, o.toolchain);
   std::optional<Format> format;
   if (!a.format.empty()) {
     format = parse_format(a.format);
@@ -146,8 +146,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->footer(
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
-      "host code and link everything with the target's toolchain. For ELF targets it also\n"
-      "defines <prefix>__mblob_digest, the blob's XXH3-128 (16 bytes; --no-digest leaves it\n"
+      "host code and link everything with the target's toolchain (`mblob targets` shows\n"
+      "each row's). For ELF targets it also defines <prefix>__mblob_digest, the blob's XXH3-128 "
+      "(16 bytes; --no-digest leaves it\n"
       "out; `mblob verify` checks it). Before the output replaces the previous file, export\n"
       "reads it back (ELF libraries, PE DLLs through their export table, ar archives of ELF or\n"
       "COFF objects) and checks that it defines the blob symbol with the serialized size and\n"
