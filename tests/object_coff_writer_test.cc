@@ -27,6 +27,9 @@ struct CoffCase {
 
 const CoffCase kCases[] = {
     {"x86_64-w64-mingw32", kIMAGE_FILE_MACHINE_AMD64, false, false},
+    {"i686-w64-mingw32", kIMAGE_FILE_MACHINE_I386, true, false},
+    {"x86_64-pc-windows-msvc", kIMAGE_FILE_MACHINE_AMD64, false, true},
+    {"aarch64-pc-windows-msvc", kIMAGE_FILE_MACHINE_ARM64, false, true},
 };
 
 // llvm-readobj's view of a COFF object: "Key: value" lines of the header, of each
@@ -299,8 +302,8 @@ TEST(CoffWriter, LongSectionNameGoesToTheStringTable) {
 TEST(CoffWriter, OutputIsDeterministic) {
   TempDir dir;
   const Bytes payload = pattern_bytes(5000, 9);
-  const Bytes a = read_bytes(pack_coff(dir, payload, "x86_64-w64-mingw32", {"--size-symbol"}));
-  const Bytes b = read_bytes(pack_coff(dir, payload, "x86_64-w64-mingw32", {"--size-symbol"}));
+  const Bytes a = read_bytes(pack_coff(dir, payload, "aarch64-pc-windows-msvc", {"--size-symbol"}));
+  const Bytes b = read_bytes(pack_coff(dir, payload, "aarch64-pc-windows-msvc", {"--size-symbol"}));
   EXPECT_EQ(a, b);
 }
 
@@ -334,7 +337,7 @@ void expect_dll_exports(const fs::path& dll, const Bytes& payload) {
 
 TEST(CoffWriterLink, MingwGccLinksADllExportingTheBlob) {
   MBLOB_REQUIRE_TOOL(readobj, "llvm-readobj");
-  for (const char* triple : {"x86_64-w64-mingw32"}) {
+  for (const char* triple : {"x86_64-w64-mingw32", "i686-w64-mingw32"}) {
     SCOPED_TRACE(triple);
     const std::string gcc_name = std::string(triple) + "-gcc";
     MBLOB_REQUIRE_TOOL(gcc, gcc_name);
@@ -346,6 +349,29 @@ TEST(CoffWriterLink, MingwGccLinksADllExportingTheBlob) {
     run_ok(
         {gcc, "-shared", "-nostdlib", "-o", dll.string(), (dir / "host.c").string(), o.string()});
     expect_dll_exports(dll, payload);
+  }
+}
+
+TEST(CoffWriterLink, LldLinkLinksAnMsvcDllExportingTheBlob) {
+  MBLOB_REQUIRE_TOOL(readobj, "llvm-readobj");
+  MBLOB_REQUIRE_TOOL(clang, "clang");
+  MBLOB_REQUIRE_TOOL(lld_link, "lld-link");
+  for (const char* triple : {"x86_64-pc-windows-msvc", "aarch64-pc-windows-msvc"}) {
+    SCOPED_TRACE(triple);
+    TempDir dir;
+    const Bytes payload = pattern_bytes(100003, 6);
+    const fs::path o = pack_coff(dir, payload, triple, {"--size-symbol"});
+    write_text(dir / "host.c",
+               "__declspec(dllexport) int model_add(int a, int b) { return a + b; }\n");
+    run_ok({clang, "-target", triple, "-c", "-O2", (dir / "host.c").string(), "-o",
+            (dir / "host.o").string()});
+    const fs::path dll = dir / "m.dll";
+    run_ok({lld_link, "/dll", "/noentry", "/nodefaultlib", "/out:" + dll.string(),
+            (dir / "host.o").string(), o.string()});
+    expect_dll_exports(dll, payload);
+    RunResult r = run_ok({"llvm-readobj", "--coff-exports", dll.string()});
+    EXPECT_NE(r.out.find("Name: blob_size\n"), std::string::npos) << r.out;
+    EXPECT_EQ(read_back(dll, "blob_size").at(0), 100003 & 0xff);
   }
 }
 

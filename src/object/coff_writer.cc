@@ -89,9 +89,9 @@ std::string size_section_name(const ObjectSpec& spec, const Target& t) {
   return std::string(t.section) + "$" + spec.symbol + std::string(kSizeSymbolSuffix);
 }
 
-// The symbol's name as the object spells it: i386 C names carry a leading '_'.
+// The symbol's name as the object spells it: the row's prefix ("_" on i386) and the C name.
 std::string object_name(const Target& t, std::string_view c_name) {
-  return (t.machine == kIMAGE_FILE_MACHINE_I386 ? "_" : "") + std::string(c_name);
+  return std::string(t.symbol_prefix) + std::string(c_name);
 }
 
 // Everything that does not depend on the payload's size: section numbers, the names' 8-byte

@@ -19,7 +19,8 @@
 //                       symbol table (18 bytes each): <symbol> [, <symbol>_end, <symbol>_size],
 //                       all IMAGE_SYM_CLASS_EXTERNAL, then the string table (long names)
 //
-// Names: i386 spells C names with a leading '_' (`_blob` for C `blob`); x86-64 and arm64 do not.
+// Names: i386 spells C names with a leading '_' (`_blob` for C `blob`; the row's symbol_prefix);
+// x86-64 and arm64 do not.
 // The linker directive exports the C name(s) from a DLL as data: ` -export:<name>,data` for GNU
 // linkers (mingw ld, lld in mingw mode), ` /EXPORT:<name>,DATA` for MSVC ones (link.exe,
 // lld-link); coff_flavor() says which a target row takes. Hidden visibility writes no directive:
