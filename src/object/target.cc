@@ -219,7 +219,8 @@ constexpr Target kTargets[] = {
   // --disable-auto-image-base make the DLL byte-identical across runs: GNU ld otherwise hashes
   // the output path, our staging directory, into the image base). MSVC-flavoured rows compile
   // with clang and link with lld-link /dll, with no C runtime (no SDK on a build machine):
-  // /noentry, and /Brepro for a reproducible timestamp.
+  // /noentry and /nodefaultlib (clang names the CRT in each object's directives), and /Brepro
+  // for a reproducible timestamp.
   {.triple = "x86_64-w64-mingw32", .aliases = "x86_64-pc-windows-gnu x86_64-w64-windows-gnu",
    .container = Container::coff, .endian = LE, .machine = coff::kIMAGE_FILE_MACHINE_AMD64, .section = ".rdata",
    .note = "Windows x64, MinGW",
@@ -240,14 +241,14 @@ constexpr Target kTargets[] = {
    .machine = coff::kIMAGE_FILE_MACHINE_AMD64, .section = ".rdata", .note = "Windows x64, MSVC ABI",
    .toolchain = {.cc = "clang", .cxx = "clang++", .target_flags = "--target=x86_64-pc-windows-msvc",
                  .ar = "llvm-ar", .ld = "lld-link", .shared_flag = "/dll", .linkers = "lld",
-                 .shared_suffix = ".dll", .executable_suffix = ".exe", .link_flags = "/noentry /Brepro",
+                 .shared_suffix = ".dll", .executable_suffix = ".exe", .link_flags = "/noentry /nodefaultlib /Brepro",
                  .pic = false, .can_link_executable = false, .cc_package = "clang", .ar_package = "llvm",
                  .ld_package = "lld"}},
   {.triple = "aarch64-pc-windows-msvc", .container = Container::coff, .endian = LE,
    .machine = coff::kIMAGE_FILE_MACHINE_ARM64, .section = ".rdata", .note = "Windows on Arm64, MSVC ABI",
    .toolchain = {.cc = "clang", .cxx = "clang++", .target_flags = "--target=aarch64-pc-windows-msvc",
                  .ar = "llvm-ar", .ld = "lld-link", .shared_flag = "/dll", .linkers = "lld",
-                 .shared_suffix = ".dll", .executable_suffix = ".exe", .link_flags = "/noentry /Brepro",
+                 .shared_suffix = ".dll", .executable_suffix = ".exe", .link_flags = "/noentry /nodefaultlib /Brepro",
                  .pic = false, .can_link_executable = false, .cc_package = "clang", .ar_package = "llvm",
                  .ld_package = "lld"}},
 };
