@@ -24,6 +24,9 @@ PACKAGES=(
   gcc-mingw-w64-x86-64
   # i386 COFF objects and PE32 DLLs for the COFF reader's tests (leading underscores, PE32)
   gcc-mingw-w64-i686
+  # Windows' loader for the exported DLLs (tests/wine, label "wine"): wine64 runs x86-64
+  # programs headless (about 35 s to install here; no i386 wine32, so no 32-bit programs)
+  wine wine64
   # benchmarks, and the demo's independent hash check (xxhsum)
   time hyperfine xxhash
 )

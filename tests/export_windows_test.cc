@@ -46,6 +46,8 @@ std::vector<std::uint8_t> serialized(const fs::path& manifest) {
   return serialize(man.tree, SerializeOptions{}).read_all();
 }
 
+void PrintTo(const WindowsCase& c, std::ostream* os) { *os << c.target; }
+
 class ExportWindows : public ::testing::TestWithParam<WindowsCase> {};
 
 TEST_P(ExportWindows, NativeBlobDllExportsTheBlobAndInspectReadsItBack) {
@@ -54,10 +56,9 @@ TEST_P(ExportWindows, NativeBlobDllExportsTheBlobAndInspectReadsItBack) {
   MBLOB_REQUIRE_TOOL(readobj, "llvm-readobj");
   test::SampleModel m = windows_model();
   const fs::path dll = m.dir / "model.dll";
-  auto j = json::parse(
-      test::run_ok({test::cli(), "export", m.manifest.string(), "-o", dll.string(), "--target",
-                    c.target, "--json", "-v"})
-          .out);
+  auto j = json::parse(test::run_ok({test::cli(), "export", m.manifest.string(), "-o", dll.string(),
+                                     "--target", c.target, "--json", "-v"})
+                           .out);
   EXPECT_EQ(j["packer"], "native");
   EXPECT_EQ(j["section"], ".rdata");
   bool verified = false;
@@ -89,8 +90,8 @@ TEST_P(ExportWindows, NativeBlobDllExportsTheBlobAndInspectReadsItBack) {
   EXPECT_TRUE(std::equal(blob.begin(), blob.end(),
                          file.begin() + static_cast<std::ptrdiff_t>(found[0].location.offset)));
   // And `mblob inspect` reads it: the tree's modules with the payloads' digests.
-  auto inspected = json::parse(
-      test::run_ok({test::cli(), "inspect", "--json", dll.string()}).out)[0];
+  auto inspected =
+      json::parse(test::run_ok({test::cli(), "inspect", "--json", dll.string()}).out)[0];
   EXPECT_EQ(inspected["container"], c.container);
   EXPECT_EQ(inspected["machine"], c.machine);
   EXPECT_EQ(inspected["symbol"], "__tvm_ffi__library_bin");

@@ -119,6 +119,8 @@ std::string directive(const CoffCase& c, const std::string& name) {
   return c.msvc ? "/EXPORT:" + name + ",DATA" : "-export:" + name + ",data";
 }
 
+void PrintTo(const CoffCase& c, std::ostream* os) { *os << c.triple; }
+
 class CoffWriterTargets : public ::testing::TestWithParam<CoffCase> {};
 
 // Every row, every size class: the tools read the header, the section, the symbol and the
