@@ -7,7 +7,6 @@
 #include <future>
 #include <optional>
 
-#include "../pack/pack_util.h"
 #include "mblob/core/digest.h"
 #include "mblob/core/file.h"
 #include "mblob/core/interrupts.h"
@@ -17,6 +16,7 @@
 #include "mblob/format/reader.h"
 #include "mblob/format/writer.h"
 #include "mblob/object/coff_writer.h"
+#include "mblob/object/naming_rules.h"
 #include "mblob/object/object_writer.h"
 #include "mblob/object/symbol_search.h"
 
@@ -292,7 +292,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   std::string base = options.symbol.empty() ? default_blob_symbol(options.format) : options.symbol;
   report.symbol = options.prefix + base;
   // The symbol goes into generated C (registration, c-hex, c-embed): a C identifier only.
-  packers::detail::check_symbol("export", report.symbol, /*allow_dot=*/false);
+  check_symbol_name(report.symbol, SymbolUse::c_identifier, "export: ");
 
   std::vector<fs::path> packed;
   phase("pack", [&] {

@@ -11,63 +11,14 @@
 #include "mblob/core/error.h"
 #include "mblob/core/text.h"
 #include "mblob/object/coff.h"
-#include "mblob/object/section_rules.h"
+#include "mblob/object/naming_rules.h"
 
 namespace mblob {
 namespace {
 
 using namespace coff;
 
-constexpr std::uint64_t kMaxCoffAlign = 8192;  // IMAGE_SCN_ALIGN_8192BYTES
 constexpr std::uint64_t kSizeAlign = 8;
-
-// Sections COFF linkers give a meaning a blob must not take. Each is a family: the name itself
-// or the name followed by '$' (grouped, merged into it) or '.'.
-//   .drectve          linker directives (removed, parsed as command-line options)
-//   .debug, .debug$*  CodeView (removed or placed in a PDB); .stab*, .stabstr, .zdebug*, .debug_*
-//                     DWARF and stabs (stripped by `strip` and ld -S)
-//   .edata, .idata    the export and import tables; .reloc base relocations; .pdata/.xdata
-//                     unwind tables; .tls thread-local templates; .CRT initializer tables;
-//                     .rsrc resources; .bss uninitialized data (no file bytes); .sxdata, .gfids,
-//                     .giats, .gljmp, .gehcont control-flow-guard tables; .llvm_addrsig,
-//                     .llvm.call-graph-profile and .deplibs LLVM tables the linker parses
-constexpr std::string_view kRefusedFamilies[] = {
-    ".drectve", ".debug", ".zdebug",  ".stab",         ".stabstr", ".edata",   ".idata",  ".reloc",
-    ".pdata",   ".xdata", ".tls",     ".CRT",          ".rsrc",    ".bss",     ".sxdata", ".gfids",
-    ".giats",   ".gljmp", ".gehcont", ".llvm_addrsig", ".llvm",    ".deplibs", ".gnu.lto"};
-
-bool in_coff_family(std::string_view name, std::string_view family) {
-  if (name.substr(0, family.size()) != family) return false;
-  if (name.size() == family.size()) return true;
-  const char next = name[family.size()];
-  return next == '$' || next == '.' || next == '_';
-}
-
-constexpr std::size_t kMaxSectionLength = 256;
-
-void check_coff_section(std::string_view name, const Target& t) {
-  if (name.empty() || name.size() > kMaxSectionLength) {
-    throw Error("section name '" + printable(name) + "' is refused for " + std::string(t.triple) +
-                ": give 1 to " + std::to_string(kMaxSectionLength) + " characters");
-  }
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == '$';
-    if (!ok) {
-      throw Error("invalid section name '" + printable(name) + "' for " + std::string(t.triple) +
-                  ": character '" + printable(std::string_view(&c, 1)) +
-                  "' is not allowed (use letters, digits, '_', '.' and '$')");
-    }
-  }
-  for (std::string_view family : kRefusedFamilies) {
-    if (in_coff_family(name, family)) {
-      throw Error("section name '" + printable(name) + "' is refused for " + std::string(t.triple) +
-                  ": COFF linkers give " + std::string(family) +
-                  " sections a meaning of their own (directives, debug information, import, "
-                  "export, unwind or initializer tables); use e.g. .rdata or .rdata$blob");
-    }
-  }
-}
 
 std::uint32_t align_characteristic(std::uint64_t align) {
   // IMAGE_SCN_ALIGN_<2^(n-1)>BYTES = n << 20, n = 1 (1 byte) .. 14 (8192 bytes).
@@ -189,12 +140,7 @@ class CoffWriter final : public ContainerWriter {
   std::string_view name() const override { return "COFF"; }
 
   void validate(const ObjectSpec& spec, const Target& t) const override {
-    if (spec.align > kMaxCoffAlign) {
-      throw Error("alignment " + std::to_string(spec.align) + " is refused for " +
-                  std::string(t.triple) +
-                  ": COFF sections align to at most 8192 bytes "
-                  "(IMAGE_SCN_ALIGN_8192BYTES); give --align 8192 or less");
-    }
+    // The symbol and the alignment (at most 8192 here) are checked by object_writer.cc.
     if (spec.elf_flags) {
       throw Error("ELF flags (--elf-flags) do not apply to " + std::string(t.triple) +
                   ", a COFF target");
@@ -203,7 +149,7 @@ class CoffWriter final : public ContainerWriter {
       throw Error("large data sections exist only on ELF x86-64; target " + std::string(t.triple) +
                   " has none (drop --large)");
     }
-    check_coff_section(data_section(spec, t), t);
+    if (!spec.section.empty()) check_section_name(spec.section, Container::coff);
   }
 
   ObjectLayout layout(const ObjectSpec& spec, const Target& t, bool big) const override {

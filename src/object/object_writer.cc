@@ -22,30 +22,6 @@
 namespace mblob {
 namespace {
 
-constexpr std::uint64_t kMaxAlign = std::uint64_t{1} << 30;
-constexpr std::size_t kMaxSymbolLength = 4096;
-
-bool symbol_char(char c, bool first) {
-  bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '$';
-  return alpha || (!first && c >= '0' && c <= '9');
-}
-
-void validate_symbol(std::string_view name) {
-  if (name.empty()) throw Error("the symbol name is empty; give one, e.g. __tvm_ffi__library_bin");
-  if (name.size() > kMaxSymbolLength) {
-    throw Error("the symbol name is " + std::to_string(name.size()) + " characters long; at most " +
-                std::to_string(kMaxSymbolLength) + " are allowed");
-  }
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (!symbol_char(name[i], i == 0)) {
-      throw Error("invalid symbol name '" + printable(name) + "': character '" +
-                  printable(name.substr(i, 1)) + "' at position " + std::to_string(i) +
-                  " is not allowed (use letters, digits, '_', '.' and '$', not starting with a "
-                  "digit)");
-    }
-  }
-}
-
 [[noreturn]] void too_large(const ContainerWriter& c, const Target& t, const ObjectLayout& l,
                             std::uint64_t size) {
   throw Error("the payload (" + human_bytes(size) + ", " + std::to_string(size) +
@@ -142,25 +118,14 @@ const Target& resolve_target(const ObjectSpec& spec) {
   return spec.target != nullptr ? *spec.target : host_target();
 }
 
-void check_alignment(std::uint64_t align, std::string_view context) {
-  if (align == 0 || (align & (align - 1)) != 0) {
-    throw Error(std::string(context) + "alignment " + std::to_string(align) +
-                " is not a power of two (use 1, 2, 4, 8, 16, ...)");
-  }
-  if (align > kMaxAlign) {
-    throw Error(std::string(context) + "alignment " + std::to_string(align) +
-                " is larger than the maximum, " + std::to_string(kMaxAlign) + " (1 GiB)");
-  }
-}
-
 void validate(const ObjectSpec& spec) {
-  validate_symbol(spec.symbol);
+  check_symbol_name(spec.symbol, SymbolUse::object);
   if (spec.size_symbol) {
-    validate_symbol(spec.symbol + std::string(kEndSymbolSuffix));
-    validate_symbol(spec.symbol + std::string(kSizeSymbolSuffix));
+    check_symbol_name(spec.symbol + std::string(kEndSymbolSuffix), SymbolUse::object);
+    check_symbol_name(spec.symbol + std::string(kSizeSymbolSuffix), SymbolUse::object);
   }
-  check_alignment(spec.align);
   const Target& t = resolve_target(spec);
+  check_alignment(spec.align, t.container);
   container_writer(t.container).validate(spec, t);
 }
 

@@ -98,14 +98,14 @@ int run_export(const ExportArgs& a) {
   ExportOptions o;
   // Usage errors before any work: sizes, names of the target, packer and linker.
   o.pack.align = parse_size("--align", a.align);
+  const Target& target = a.target.empty() ? host_target() : find_target(a.target);
   try {
-    check_alignment(o.pack.align, "--align: ");
+    check_alignment(o.pack.align, target.container, "--align: ");
   } catch (const UsageError&) {
     throw;
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
-  const Target& target = a.target.empty() ? host_target() : find_target(a.target);
   find_packer(a.packer);
   o.toolchain.cc = a.cc;
   o.toolchain.linker = a.linker;

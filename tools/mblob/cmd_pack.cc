@@ -183,7 +183,8 @@ void setup(CLI::App& app, Action& selected) {
                   "(letters, digits, _ . $; not starting with a digit).");
   add_target_option(cmd, args->target, "class, byte order, e_machine and e_flags");
   cmd->add_option("--section", args->section,
-                  "Data section name (default .rodata; .lrodata for large blobs on x86-64). "
+                  "Data section name (default .rodata; .lrodata for large blobs on x86-64): "
+                  "letters, digits, _ . $ -. "
                   "Names starting with .data get SHF_WRITE. Refused: sections linkers do not load "
                   "or give a meaning (.debug*, .zdebug*, .stab*, .comment, .note*, .gnu.lto_*, "
                   ".gnu.warning*, .gnu.linkonce*, .bss*, .rel*, .init_array*, ...), each with "
