@@ -226,6 +226,19 @@ TEST_P(CoffWriterTargets, HiddenSymbolIsNotExported) {
   EXPECT_EQ(number(sym->at("StorageClass")), kIMAGE_SYM_CLASS_EXTERNAL);
 }
 
+// COFF has no protected visibility: the symbol is exported like a default one.
+TEST_P(CoffWriterTargets, ProtectedSymbolIsExportedLikeDefault) {
+  const CoffCase& c = GetParam();
+  MBLOB_REQUIRE_TOOL(readobj, "llvm-readobj");
+  TempDir dir;
+  const Bytes payload = pattern_bytes(64, 2);
+  const Bytes def = read_bytes(pack_coff(dir, payload, c.triple));
+  CoffFacts f = readobj_coff(pack_coff(dir, payload, c.triple, {"--visibility", "protected"}));
+  EXPECT_EQ(f.diagnostics, "");
+  EXPECT_EQ(f.directives, directive(c, "blob"));
+  EXPECT_EQ(read_bytes(dir / "blob.o"), def);
+}
+
 INSTANTIATE_TEST_SUITE_P(Rows, CoffWriterTargets, ::testing::ValuesIn(kCases),
                          [](const auto& info) {
                            std::string n = info.param.triple;

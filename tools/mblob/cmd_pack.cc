@@ -189,10 +189,10 @@ void setup(CLI::App& app, Action& selected) {
                   "or give a meaning (.debug*, .zdebug*, .stab*, .comment, .note*, .gnu.lto_*, "
                   ".gnu.warning*, .gnu.linkonce*, .bss*, .rel*, .init_array*, ...), each with "
                   "the reason.");
-  cmd->add_option(
-      "--align", args->align,
-      "Alignment of the symbol in bytes, a power of two up to 1G (default 16). Sizes are "
-      "decimal (010 is ten), with an optional K, M, G or T (KiB ... TiB) suffix.");
+  cmd->add_option("--align", args->align,
+                  "Alignment of the symbol in bytes, a power of two up to 1G (8K on COFF targets; "
+                  "default 16). Sizes are "
+                  "decimal (010 is ten), with an optional K, M, G or T (KiB ... TiB) suffix.");
   cmd->add_option("--visibility", args->visibility,
                   "Symbol visibility: default (exported from a .so or, on COFF targets, from a "
                   "DLL), hidden (used only inside the library) or protected (COFF: as default).")
@@ -206,7 +206,8 @@ void setup(CLI::App& app, Action& selected) {
                   "an optional K, M, G or T suffix.");
   cmd->add_flag("--size-symbol", args->size_symbol,
                 "Also define <symbol>_end (the end of the data) and <symbol>_size (a const "
-                "uint64_t holding the length, in .rodata.<symbol>_size); both relocatable, so "
+                "uint64_t holding the length, in .rodata.<symbol>_size, COFF: "
+                ".rdata$<symbol>_size); both relocatable, so "
                 "PIE, non-PIE and shared code can use them. In C: extern const unsigned char "
                 "NAME[], NAME_end[]; extern const uint64_t NAME_size;");
   cmd->add_option("--elf-flags", args->elf_flags,
