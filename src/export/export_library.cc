@@ -16,6 +16,7 @@
 #include "mblob/export/export.h"
 #include "mblob/format/reader.h"
 #include "mblob/format/writer.h"
+#include "mblob/object/coff_writer.h"
 #include "mblob/object/naming_rules.h"
 #include "mblob/object/object_writer.h"
 #include "mblob/object/symbol_search.h"
@@ -409,9 +410,13 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
       return;
     }
     // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
-    // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
+    // blob's, from any packer) exports only those. Host code must stay reachable.
     std::vector<std::string> flags;
-    if (target.container == Container::coff) flags.push_back("-Wl,--export-all-symbols");
+    // lld-link (MSVC-flavoured rows) has no such option: there, as with MSVC, host code exports
+    // what it marks __declspec(dllexport).
+    if (target.container == Container::coff && coff_flavor(target) == CoffFlavor::gnu) {
+      flags.push_back("-Wl,--export-all-symbols");
+    }
     report.tool_steps.push_back(options.system_lib
                                     ? toolchain->archive(link_inputs, out, verify)
                                     : toolchain->link_shared(link_inputs, out, flags, verify));

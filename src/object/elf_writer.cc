@@ -287,7 +287,7 @@ class ElfWriter final : public ContainerWriter {
       Plan probe = make_plan(spec, t, l, 0);
       std::uint64_t tail = dispatch<TrailerFn>(t, spec, probe, &shoff).size();
       l.max_payload = UINT32_MAX - l.data_offset - tail - 8;
-      l.limit = "ELF32 offsets and sizes are 32-bit";
+      l.limit = "ELF32 offsets and sizes are 32-bit (use a 64-bit target)";
       l.object = "an ELF32 object";
     }
     return l;

@@ -16,6 +16,7 @@
 #include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
+#include "mblob/object/coff_writer.h"
 #include "mblob/object/elf_writer.h"
 #include "mblob/object/macho_writer.h"
 
@@ -24,11 +25,11 @@ namespace {
 
 [[noreturn]] void too_large(const ContainerWriter& c, const Target& t, const ObjectLayout& l,
                             std::uint64_t size) {
-  throw Error(
-      "the payload (" + human_bytes(size) + ", " + std::to_string(size) + " bytes) does not fit " +
-      (l.object.empty() ? "a " + std::string(c.name()) + " object" : l.object) + " for " +
-      std::string(t.triple) + ": " + l.limit + ", so at most " + std::to_string(l.max_payload) +
-      " bytes fit; " + (t.is_64 ? "split the blob" : "use a 64-bit target or split the blob"));
+  throw Error("the payload (" + human_bytes(size) + ", " + std::to_string(size) +
+              " bytes) does not fit " +
+              (l.object.empty() ? "a " + std::string(c.name()) + " object" : l.object) + " for " +
+              std::string(t.triple) + ": " + l.limit + ", so at most " +
+              std::to_string(l.max_payload) + " bytes fit; split the blob");
 }
 
 // head() padded with zeros up to the payload.
@@ -108,10 +109,9 @@ const ContainerWriter& container_writer(Container c) {
     case Container::macho:
       return macho_container_writer();
     case Container::coff:
-      break;
+      return coff_container_writer();
   }
-  throw Error("the native writer does not write the " + std::string(container_name(c)) +
-              " container yet; use a packer that runs the target's toolchain (asm-incbin, c-hex)");
+  throw Error("internal error: no writer for container " + std::to_string(static_cast<int>(c)));
 }
 
 const Target& resolve_target(const ObjectSpec& spec) {

@@ -57,7 +57,7 @@ void search_coff_object(ByteView bytes, std::uint64_t base, const std::string& w
     loc.offset = base + sym.offset;
     loc.size = sym.extent;
     loc.size_is_extent = true;
-    loc.leading_underscore = f.machine() == coff::IMAGE_FILE_MACHINE_I386;
+    loc.leading_underscore = f.machine() == coff::kIMAGE_FILE_MACHINE_I386;
     loc.section = sym.section;
     add_unique(std::move(loc), out);
   });

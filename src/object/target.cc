@@ -218,9 +218,10 @@ constexpr Target kTargets[] = {
   // --disable-auto-image-base make the DLL byte-identical across runs: GNU ld otherwise hashes
   // the output path, our staging directory, into the image base). MSVC-flavoured rows compile
   // with clang and link with lld-link /dll, with no C runtime (no SDK on a build machine):
-  // /noentry, and /Brepro for a reproducible timestamp.
+  // /noentry and /nodefaultlib (clang names the CRT in each object's directives), and /Brepro
+  // for a reproducible timestamp.
   {.triple = "x86_64-w64-mingw32", .aliases = "x86_64-pc-windows-gnu x86_64-w64-windows-gnu",
-   .container = Container::coff, .endian = LE, .machine = coff::IMAGE_FILE_MACHINE_AMD64, .section = ".rdata",
+   .container = Container::coff, .endian = LE, .machine = coff::kIMAGE_FILE_MACHINE_AMD64, .section = ".rdata",
    .note = "Windows x64, MinGW",
    .toolchain = {.cc = "x86_64-w64-mingw32-gcc", .cxx = "x86_64-w64-mingw32-g++", .ar = "x86_64-w64-mingw32-ar",
                  .tool_prefix = "x86_64-w64-mingw32-", .linkers = "bfd lld", .shared_suffix = ".dll",
@@ -228,7 +229,7 @@ constexpr Target kTargets[] = {
                  .pic = false, .cc_package = "gcc-mingw-w64-x86-64", .ar_package = "binutils-mingw-w64-x86-64",
                  .binutils_package = "binutils-mingw-w64-x86-64"}},
   {.triple = "i686-w64-mingw32", .aliases = "i686-pc-windows-gnu i686-w64-windows-gnu",
-   .container = Container::coff, .is_64 = false, .endian = LE, .machine = coff::IMAGE_FILE_MACHINE_I386,
+   .container = Container::coff, .is_64 = false, .endian = LE, .machine = coff::kIMAGE_FILE_MACHINE_I386,
    .section = ".rdata", .symbol_prefix = "_", .note = "Windows x86 (32-bit), MinGW",
    .toolchain = {.cc = "i686-w64-mingw32-gcc", .cxx = "i686-w64-mingw32-g++", .ar = "i686-w64-mingw32-ar",
                  .tool_prefix = "i686-w64-mingw32-", .linkers = "bfd lld", .shared_suffix = ".dll",
@@ -236,17 +237,17 @@ constexpr Target kTargets[] = {
                  .pic = false, .cc_package = "gcc-mingw-w64-i686", .ar_package = "binutils-mingw-w64-i686",
                  .binutils_package = "binutils-mingw-w64-i686"}},
   {.triple = "x86_64-pc-windows-msvc", .container = Container::coff, .endian = LE,
-   .machine = coff::IMAGE_FILE_MACHINE_AMD64, .section = ".rdata", .note = "Windows x64, MSVC ABI",
+   .machine = coff::kIMAGE_FILE_MACHINE_AMD64, .section = ".rdata", .note = "Windows x64, MSVC ABI",
    .toolchain = {.cc = "clang", .cxx = "clang++", .target_flags = "--target=x86_64-pc-windows-msvc",
                  .ar = "llvm-ar", .ld = "lld-link", .shared_flag = "/dll", .linkers = "lld",
-                 .shared_suffix = ".dll", .executable_suffix = ".exe", .link_flags = "/noentry /Brepro",
+                 .shared_suffix = ".dll", .executable_suffix = ".exe", .link_flags = "/noentry /nodefaultlib /Brepro",
                  .pic = false, .can_link_executable = false, .cc_package = "clang", .ar_package = "llvm",
                  .ld_package = "lld"}},
   {.triple = "aarch64-pc-windows-msvc", .container = Container::coff, .endian = LE,
-   .machine = coff::IMAGE_FILE_MACHINE_ARM64, .section = ".rdata", .note = "Windows on Arm64, MSVC ABI",
+   .machine = coff::kIMAGE_FILE_MACHINE_ARM64, .section = ".rdata", .note = "Windows on Arm64, MSVC ABI",
    .toolchain = {.cc = "clang", .cxx = "clang++", .target_flags = "--target=aarch64-pc-windows-msvc",
                  .ar = "llvm-ar", .ld = "lld-link", .shared_flag = "/dll", .linkers = "lld",
-                 .shared_suffix = ".dll", .executable_suffix = ".exe", .link_flags = "/noentry /Brepro",
+                 .shared_suffix = ".dll", .executable_suffix = ".exe", .link_flags = "/noentry /nodefaultlib /Brepro",
                  .pic = false, .can_link_executable = false, .cc_package = "clang", .ar_package = "llvm",
                  .ld_package = "lld"}},
 };

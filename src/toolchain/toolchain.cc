@@ -286,7 +286,12 @@ std::vector<std::string> Toolchain::link_shared_command(
     if (!overrides_.linker.empty()) argv.push_back("-fuse-ld=" + overrides_.linker);
   }
   for (auto f : words(preset_.link_flags)) argv.emplace_back(f);
-  argv.insert(argv.end(), {"-o", tool_path(out)});
+  // lld-link, like MSVC's link.exe, takes MSVC-style options: /out:, not -o.
+  if (fs::path(preset_.ld).filename() == "lld-link") {
+    argv.push_back("/out:" + tool_path(out));
+  } else {
+    argv.insert(argv.end(), {"-o", tool_path(out)});
+  }
   for (const auto& o : objects) argv.push_back(tool_path(o));
   // After the objects, so libraries (-lm) resolve what the objects need.
   argv.insert(argv.end(), extra.begin(), extra.end());
