@@ -15,6 +15,8 @@ PACKAGES=(
   clang-19
   # host linkers and object tools used by the tests
   binutils mold llvm
+  # eu-elflint and eu-strip: spliced libraries are checked with them (docs/splice.md)
+  elfutils
   # cross toolchains and emulators for the cross-target tests
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-user
   # the cross C libraries' headers (recommended by the cross gcc packages, which

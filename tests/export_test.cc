@@ -190,6 +190,7 @@ TEST(Export, EveryPhaseIsReportedAsItStartsAndEnds) {
   Manifest man = read_manifest(m.manifest);
   ExportOptions o;
   o.quiet = true;
+  o.link_blob = true;  // the spliced export's phases: export_splice_test.cc
   std::vector<std::string> events;
   o.on_phase_start = [&](const std::string& name) { events.push_back("start " + name); };
   o.on_phase_end = [&](const ExportPhase& p) {

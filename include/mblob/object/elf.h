@@ -152,6 +152,10 @@ constexpr std::uint8_t st_info(std::uint8_t bind, std::uint8_t type) {
   return static_cast<std::uint8_t>((bind << 4) | (type & 0xf));
 }
 
+// ---- Dynamic section tags (d_tag) and DT_FLAGS bits
+inline constexpr std::int64_t kDT_NULL = 0, kDT_SYMBOLIC = 16, kDT_FLAGS = 30;
+inline constexpr std::uint64_t kDF_SYMBOLIC = 0x2;
+
 // ---- Structures
 
 // Elf32_Ehdr / Elf64_Ehdr: same field order, class-sized addresses and offsets.
@@ -239,11 +243,32 @@ struct Elf64Phdr {
 template <typename E>
 using ElfPhdr = std::conditional_t<E::is_64, Elf64Phdr<E>, Elf32Phdr<E>>;
 
+// Elf32_Dyn / Elf64_Dyn: a class-sized tag and value.
+template <typename E>
+struct ElfDyn {
+  Word<E> d_tag;
+  Word<E> d_val;
+};
+
+// Elf32_Rela / Elf64_Rela: r_info is sym << 8 | type (ELF32) or sym << 32 | type (ELF64).
+template <typename E>
+struct ElfRela {
+  Word<E> r_offset;
+  Word<E> r_info;
+  Word<E> r_addend;  // signed in the spec
+};
+template <typename E>
+constexpr std::uint64_t rela_sym(std::uint64_t r_info) {
+  return E::is_64 ? r_info >> 32 : r_info >> 8;
+}
+
 static_assert(sizeof(ElfEhdr<Elf32LE>) == 52 && sizeof(ElfEhdr<Elf64BE>) == 64);
 static_assert(sizeof(ElfShdr<Elf32BE>) == 40 && sizeof(ElfShdr<Elf64LE>) == 64);
 static_assert(sizeof(ElfSym<Elf32LE>) == 16 && sizeof(ElfSym<Elf64BE>) == 24);
 static_assert(sizeof(ElfPhdr<Elf32BE>) == 32 && sizeof(ElfPhdr<Elf64LE>) == 56);
 static_assert(alignof(ElfEhdr<Elf64LE>) == 1 && alignof(ElfSym<Elf64LE>) == 1);
+static_assert(sizeof(ElfDyn<Elf32LE>) == 8 && sizeof(ElfDyn<Elf64LE>) == 16);
+static_assert(sizeof(ElfRela<Elf32LE>) == 12 && sizeof(ElfRela<Elf64LE>) == 24);
 static_assert(std::is_trivially_copyable_v<ElfShdr<Elf64LE>>);
 
 }  // namespace mblob::elf
