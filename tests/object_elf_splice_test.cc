@@ -436,14 +436,22 @@ TEST_P(SpliceCross, SplicedLibraryLoadsUnderQemu) {
     fs::create_symlink(ld, dir / "bin" / ("ld." + c.linker));
     extra.push_back("-B" + (dir / "bin").string() + "/");
   }
-  splice(link_with_placeholder(dir, cc, c.linker, extra), write_blob(dir, n), so);
+  const fs::path linked = link_with_placeholder(dir, cc, c.linker, extra);
+  splice(linked, write_blob(dir, n), so);
   test::write_text(dir / "check.c", kCheckC);
   test::run_ok({cc, (dir / "check.c").string(), "-o", (dir / "check").string(), "-ldl"});
   std::vector<std::string> libs = {so.string()};
-  fs::path stripped = dir / "stripped.so";
-  fs::copy_file(so, stripped);
-  test::run_ok({c.arch + "-linux-gnu-strip", stripped.string()});
-  libs.push_back(stripped.string());
+  // The target's strip must handle the spliced library whenever it handles the linked one
+  // (binutils 2.40's riscv64 strip refuses every lld 14 library: "not enough room for program
+  // headers", spliced or not).
+  const std::string strip = c.arch + "-linux-gnu-strip";
+  fs::copy_file(linked, dir / "linked-stripped.so");
+  if (test::run({strip, (dir / "linked-stripped.so").string()}).exit_code == 0) {
+    fs::path stripped = dir / "stripped.so";
+    fs::copy_file(so, stripped);
+    test::run_ok({strip, stripped.string()});
+    libs.push_back(stripped.string());
+  }
   for (const auto& lib : libs) {
     auto r =
         test::run({qemu, "-L", "/usr/" + c.arch + "-linux-gnu", (dir / "check").string(), lib});
@@ -455,14 +463,13 @@ TEST_P(SpliceCross, SplicedLibraryLoadsUnderQemu) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, SpliceCross,
-                         ::testing::Values(CrossCase{"aarch64", "bfd"}, CrossCase{"aarch64", "lld"},
-                                           CrossCase{"aarch64", "mold"},
-                                           CrossCase{"riscv64", "bfd"}, CrossCase{"riscv64", "lld"},
-                                           CrossCase{"riscv64", "mold"}),
-                         [](const auto& info) {
-                           return info.param.arch + "_" + info.param.linker;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    All, SpliceCross,
+    ::testing::Values(CrossCase{"aarch64", "bfd"}, CrossCase{"aarch64", "gold"},
+                      CrossCase{"aarch64", "lld"}, CrossCase{"aarch64", "mold"},
+                      CrossCase{"riscv64", "bfd"}, CrossCase{"riscv64", "lld"},
+                      CrossCase{"riscv64", "mold"}),
+    [](const auto& info) { return info.param.arch + "_" + info.param.linker; });
 
 }  // namespace
 }  // namespace mblob
