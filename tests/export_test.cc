@@ -510,10 +510,14 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Export, SummaryNamesTheVerifyPhase) {
   Model m;
-  auto r =
-      test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
+  auto r = test::run_ok(
+      {test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string(), "--link-blob"});
   EXPECT_NE(r.out.find(", verify "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(", digest "), std::string::npos) << r.out;
+  // Spliced (the default here): the digest is waited for in the splice phase.
+  r = test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
+  EXPECT_NE(r.out.find(", splice "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", verify "), std::string::npos) << r.out;
 }
 
 TEST(Export, NoDigestLeavesTheDigestSymbolOut) {
