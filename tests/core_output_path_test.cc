@@ -15,7 +15,7 @@
 #include "mblob/core/error.h"
 #include "mblob/core/file.h"
 #include "mblob/core/output_path.h"
-#include "mblob/object/elf_writer.h"
+#include "mblob/object/object_writer.h"
 #include "support/test_support.h"
 
 namespace mblob {

@@ -7,7 +7,7 @@
 
 #include "mblob/object/elf.h"
 #include "mblob/object/elf_headers.h"
-#include "mblob/object/elf_writer.h"
+#include "mblob/object/object_writer.h"
 #include "support/test_support.h"
 
 namespace mblob {

@@ -17,7 +17,7 @@
 #include "mblob/format/reader.h"
 #include "mblob/format/writer.h"
 #include "mblob/object/elf_splice.h"
-#include "mblob/object/elf_writer.h"
+#include "mblob/object/object_writer.h"
 #include "mblob/object/symbol_search.h"
 #include "splice_step.h"
 

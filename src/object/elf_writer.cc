@@ -1,22 +1,15 @@
-// The native ELF object writer (layout in include/mblob/object/elf_writer.h).
+// The ELF container writer (layout in include/mblob/object/elf_writer.h; the copy loop, output
+// and common checks are object_writer.cc's).
 //
 // The writer is a template over the four ELF layouts (elf.h's Elf32LE ... Elf64BE); the target
-// row picks one at run time. Memory use is the headers and names only: the payload goes from
-// its file (or stream) to the output with copy_fd_range, never through a buffer of its size.
+// row picks one at run time. It builds the header and the tail only; the payload never passes
+// through it.
 #include "mblob/object/elf_writer.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
+#include "mblob/core/bytes.h"
 #include "mblob/core/error.h"
-#include "mblob/core/file.h"
-#include "mblob/core/output_path.h"
-#include "mblob/core/progress.h"
 #include "mblob/core/text.h"
 #include "mblob/object/elf.h"
 #include "mblob/object/section_rules.h"
@@ -26,11 +19,7 @@ namespace {
 
 using namespace elf;
 
-constexpr std::uint64_t kMaxAlign = std::uint64_t{1} << 30;
-constexpr std::size_t kMaxSymbolLength = 4096;
 constexpr std::size_t kMaxSectionLength = 256;
-constexpr std::string_view kEndSuffix = "_end";
-constexpr std::string_view kSizeSuffix = "_size";
 
 // Section header indices; fixed, so symbols and links can name them directly. The size
 // section exists only with ObjectSpec::size_symbol; it comes last so the others keep their
@@ -50,30 +39,9 @@ std::uint16_t section_count(const ObjectSpec& spec) {
   return spec.size_symbol ? kMaxSections : kSizeData;
 }
 
-bool symbol_char(char c, bool first) {
-  bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '$';
-  return alpha || (!first && c >= '0' && c <= '9');
-}
-
 bool section_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '.' || c == '$' || c == '-';
-}
-
-void validate_symbol(std::string_view name) {
-  if (name.empty()) throw Error("the symbol name is empty; give one, e.g. __tvm_ffi__library_bin");
-  if (name.size() > kMaxSymbolLength) {
-    throw Error("the symbol name is " + std::to_string(name.size()) + " characters long; at most " +
-                std::to_string(kMaxSymbolLength) + " are allowed");
-  }
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (!symbol_char(name[i], i == 0)) {
-      throw Error("invalid symbol name '" + printable(name) + "': character '" +
-                  printable(name.substr(i, 1)) + "' at position " + std::to_string(i) +
-                  " is not allowed (use letters, digits, '_', '.' and '$', not starting with a "
-                  "digit)");
-    }
-  }
 }
 
 void validate_section(std::string_view name) {
@@ -92,10 +60,6 @@ void validate_section(std::string_view name) {
   check_blob_section(name);
 }
 
-const Target& resolve_target(const ObjectSpec& spec) {
-  return spec.target != nullptr ? *spec.target : host_target();
-}
-
 std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
 // The size object: 8 bytes, naturally aligned, in a small read-only section of its own named
@@ -104,7 +68,7 @@ std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & 
 constexpr std::uint64_t kSizeAlign = 8;
 
 std::string size_section_name(const ObjectSpec& spec, const Target& t) {
-  return std::string(t.section) + "." + spec.symbol + std::string(kSizeSuffix);
+  return std::string(t.section) + "." + spec.symbol + std::string(kSizeSymbolSuffix);
 }
 
 // Everything about the output that depends on the spec and the payload's size.
@@ -200,9 +164,9 @@ std::vector<std::uint8_t> elf_trailer(const ObjectSpec& spec, const Plan& plan,
   const auto sym_name = static_cast<std::uint32_t>(strtab.size());
   strtab += spec.symbol + '\0';
   const auto end_name = static_cast<std::uint32_t>(strtab.size());
-  if (spec.size_symbol) strtab += spec.symbol + std::string(kEndSuffix) + '\0';
+  if (spec.size_symbol) strtab += spec.symbol + std::string(kEndSymbolSuffix) + '\0';
   const auto size_name = static_cast<std::uint32_t>(strtab.size());
-  if (spec.size_symbol) strtab += spec.symbol + std::string(kSizeSuffix) + '\0';
+  if (spec.size_symbol) strtab += spec.symbol + std::string(kSizeSymbolSuffix) + '\0';
 
   // .shstrtab: "\0<data>\0.note.GNU-stack\0.symtab\0.strtab\0.shstrtab\0[<size section>\0]"
   std::string shstrtab(1, '\0');
@@ -323,217 +287,76 @@ struct TrailerFn {
   }
 };
 
-// Payloads from this size on start at a 64 KiB file offset instead of right after the header.
-// Measured (Linux 6.x, ext4, page cache in large folios): copy_file_range of 1 GiB into an
-// output offset that is not 64 KiB-aligned runs 1.4x slower than into an aligned one, while
-// the padding costs at most 6% of a 1 MiB object and nothing measurable beyond.
-constexpr std::uint64_t kBigPayload = std::uint64_t{1} << 20;
-constexpr std::uint64_t kBigPayloadAlign = std::uint64_t{64} << 10;
-
-// The part of the plan known before the payload is copied: the target, e_flags and where the
-// payload starts (`big`: the payload has at least kBigPayload bytes).
-Plan start_plan(const ObjectSpec& spec, bool big) {
-  validate(spec);
+// The plan for a payload of `size` bytes at the layout's offset.
+Plan make_plan(const ObjectSpec& spec, const Target& t, const ObjectLayout& l, std::uint64_t size) {
   Plan plan;
-  plan.target = &resolve_target(spec);
-  plan.e_flags = spec.elf_flags.value_or(plan.target->flags);
+  plan.target = &t;
+  plan.e_flags = spec.elf_flags.value_or(t.flags);
   plan.shnum = section_count(spec);
-  const std::uint64_t ehsize =
-      plan.target->is_64 ? sizeof(ElfEhdr<Elf64LE>) : sizeof(ElfEhdr<Elf32LE>);
-  // The payload's file offset honours its alignment up to a page (sh_offset need not be
-  // aligned in a relocatable object; more padding would only waste space), and big payloads
-  // get the copy-friendly 64 KiB.
-  std::uint64_t a = std::min<std::uint64_t>(spec.align, 4096);
-  if (big) a = std::max(a, kBigPayloadAlign);
-  plan.data_offset = align_up(ehsize, a);
+  plan.data_offset = l.data_offset;
+  plan.payload_size = size;
+  plan_section(spec, plan);
   return plan;
 }
 
-// The largest payload whose object still fits 32-bit offsets (ELF32), or UINT64_MAX.
-std::uint64_t max_payload(const ObjectSpec& spec, const Plan& plan) {
-  if (plan.target->is_64) return UINT64_MAX;
-  Plan probe = plan;
-  probe.payload_size = 0;
-  plan_section(spec, probe);
-  std::uint64_t shoff = 0;
-  std::uint64_t trailer = dispatch<TrailerFn>(*plan.target, spec, probe, &shoff).size();
-  return UINT32_MAX - plan.data_offset - trailer - 8;  // 8: worst-case padding before .symtab
-}
+class ElfWriter final : public ContainerWriter {
+ public:
+  std::string_view name() const override { return "ELF"; }
 
-[[noreturn]] void too_large_for_elf32(const Plan& plan, std::uint64_t size, std::uint64_t max) {
-  throw Error("the payload (" + human_bytes(size) + ", " + std::to_string(size) +
-              " bytes) does not fit an ELF32 object for " + std::string(plan.target->triple) +
-              ": ELF32 offsets and sizes are 32-bit, so at most " + std::to_string(max) +
-              " bytes fit; use a 64-bit target or split the blob");
-}
+  void validate(const ObjectSpec& spec, const Target& t) const override {
+    if (!spec.section.empty()) validate_section(spec.section);
+    if (spec.large && t.large_section.empty()) {
+      throw Error("large data sections exist only on x86-64; target " + std::string(t.triple) +
+                  " has none (drop --large)");
+    }
+  }
 
-void finish(const ObjectSpec& spec, Plan& plan, AtomicFile& out, bool patch_header,
-            ObjectInfo& info) {
-  plan_section(spec, plan);
-  std::uint64_t shoff = 0;
-  std::vector<std::uint8_t> trailer = dispatch<TrailerFn>(*plan.target, spec, plan, &shoff);
-  out.write(trailer);
-  if (patch_header) out.pwrite(dispatch<HeaderFn>(*plan.target, plan, shoff), 0);
-  info.payload_size = plan.payload_size;
-  info.file_size = plan.data_offset + plan.payload_size + trailer.size();
-  info.section = plan.section;
-  info.large = plan.large;
-  out.commit();
-}
+  ObjectLayout layout(const ObjectSpec& spec, const Target& t, bool big) const override {
+    ObjectLayout l;
+    const std::uint64_t ehsize = t.is_64 ? sizeof(ElfEhdr<Elf64LE>) : sizeof(ElfEhdr<Elf32LE>);
+    // The payload's file offset honours its alignment up to a page (sh_offset need not be
+    // aligned in a relocatable object; more padding would only waste space), and big payloads
+    // get the copy-friendly 64 KiB.
+    std::uint64_t a = std::min<std::uint64_t>(spec.align, 4096);
+    if (big) a = std::max(a, kBigPayloadAlign);
+    l.data_offset = align_up(ehsize, a);
+    if (!t.is_64) {
+      // The whole file must fit 32-bit offsets: the tail for an empty payload, plus 8 bytes of
+      // worst-case padding before .symtab.
+      std::uint64_t shoff = 0;
+      Plan probe = make_plan(spec, t, l, 0);
+      std::uint64_t tail = dispatch<TrailerFn>(t, spec, probe, &shoff).size();
+      l.max_payload = UINT32_MAX - l.data_offset - tail - 8;
+      l.limit = "ELF32 offsets and sizes are 32-bit";
+      l.object = "an ELF32 object";
+    }
+    return l;
+  }
+
+  std::vector<std::uint8_t> head(const ObjectSpec& spec, const Target& t, const ObjectLayout& l,
+                                 std::uint64_t payload_size) const override {
+    Plan plan = make_plan(spec, t, l, payload_size);
+    std::uint64_t shoff = 0;
+    (void)dispatch<TrailerFn>(t, spec, plan, &shoff);
+    return dispatch<HeaderFn>(t, plan, shoff);
+  }
+
+  std::vector<std::uint8_t> tail(const ObjectSpec& spec, const Target& t, const ObjectLayout& l,
+                                 std::uint64_t payload_size, ObjectInfo& info) const override {
+    Plan plan = make_plan(spec, t, l, payload_size);
+    std::uint64_t shoff = 0;
+    std::vector<std::uint8_t> bytes = dispatch<TrailerFn>(t, spec, plan, &shoff);
+    info.section = plan.section;
+    info.large = plan.large;
+    return bytes;
+  }
+};
 
 }  // namespace
 
-Visibility parse_visibility(std::string_view name) {
-  if (name == "default") return Visibility::default_;
-  if (name == "hidden") return Visibility::hidden;
-  if (name == "protected") return Visibility::protected_;
-  throw Error("unknown visibility '" + std::string(name) + "'; use default, hidden or protected");
-}
-
-std::string_view visibility_name(Visibility v) {
-  switch (v) {
-    case Visibility::default_:
-      return "default";
-    case Visibility::hidden:
-      return "hidden";
-    case Visibility::protected_:
-      return "protected";
-  }
-  return "?";
-}
-
-void check_alignment(std::uint64_t align, std::string_view context) {
-  if (align == 0 || (align & (align - 1)) != 0) {
-    throw Error(std::string(context) + "alignment " + std::to_string(align) +
-                " is not a power of two (use 1, 2, 4, 8, 16, ...)");
-  }
-  if (align > kMaxAlign) {
-    throw Error(std::string(context) + "alignment " + std::to_string(align) +
-                " is larger than the maximum, " + std::to_string(kMaxAlign) + " (1 GiB)");
-  }
-}
-
-void validate(const ObjectSpec& spec) {
-  validate_symbol(spec.symbol);
-  if (spec.size_symbol) {
-    validate_symbol(spec.symbol + std::string(kEndSuffix));
-    validate_symbol(spec.symbol + std::string(kSizeSuffix));
-  }
-  if (!spec.section.empty()) validate_section(spec.section);
-  check_alignment(spec.align);
-  const Target& t = resolve_target(spec);
-  if (t.container != Container::elf) {
-    throw Error("target " + std::string(t.triple) + " uses the " +
-                std::string(container_name(t.container)) +
-                " container, which the ELF writer does not write");
-  }
-  if (spec.large && t.large_section.empty()) {
-    throw Error("large data sections exist only on x86-64; target " + std::string(t.triple) +
-                " has none (drop --large)");
-  }
-}
-
-ObjectInfo write_object(const ObjectSpec& spec, const ByteSource& payload,
-                        const std::filesystem::path& out_path, const WriteOptions& options) {
-  check_output_is_not_input(out_path, payload.files());
-  Plan plan = start_plan(spec, payload.size() >= kBigPayload);
-  plan.payload_size = payload.size();
-  std::uint64_t max = max_payload(spec, plan);
-  if (plan.payload_size > max) too_large_for_elf32(plan, plan.payload_size, max);
-
-  // The size is known, so the header goes out complete and nothing is patched.
-  plan_section(spec, plan);
-  std::uint64_t shoff = 0;
-  (void)dispatch<TrailerFn>(*plan.target, spec, plan, &shoff);
-  AtomicFile out(out_path, 0644);
-  out.write(dispatch<HeaderFn>(*plan.target, plan, shoff));
-  {
-    Progress progress("pack " + out_path.filename().string(), plan.payload_size, !options.progress);
-    payload.write_to(out.fd(), out_path.string(), progress.fn(), &progress);
-  }
-  if (!out.streaming() && out.position() != plan.data_offset + plan.payload_size) {
-    throw Error("writing " + out_path.string() + ": the payload changed size while being copied");
-  }
-  ObjectInfo info;
-  finish(spec, plan, out, false, info);
-  return info;
-}
-
-ObjectInfo write_object_from_fd(const ObjectSpec& spec, int in_fd, const std::string& in_name,
-                                const std::filesystem::path& out_path,
-                                const WriteOptions& options) {
-  validate(spec);
-  check_output_is_not_input_fd(out_path, in_fd, in_name);
-  // Copy from the stream's current position (a redirected file may have been read from).
-  off_t pos = ::lseek(in_fd, 0, SEEK_CUR);
-  const bool seekable = pos >= 0;
-  std::uint64_t in_offset = seekable ? static_cast<std::uint64_t>(pos) : 0;
-  // A redirected regular file has a size: refuse an oversized one before copying anything.
-  struct stat st {};
-  if (::fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode) &&
-      static_cast<std::uint64_t>(st.st_size) > in_offset) {
-    Plan probe = start_plan(spec, true);
-    std::uint64_t max = max_payload(spec, probe);
-    std::uint64_t left = static_cast<std::uint64_t>(st.st_size) - in_offset;
-    if (left > max) too_large_for_elf32(probe, left, max);
-  }
-
-  // Read up to kBigPayload bytes first: a shorter stream is laid out exactly like a file of
-  // the same size (so both give the same object); a longer one gets the big-payload offset.
-  std::vector<std::uint8_t> head(kBigPayload);
-  std::size_t got = 0;
-  while (got < head.size()) {
-    ssize_t n = seekable ? ::pread(in_fd, head.data() + got, head.size() - got,
-                                   static_cast<off_t>(in_offset + got))
-                         : ::read(in_fd, head.data() + got, head.size() - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("reading " + in_name);
-    }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  head.resize(got);
-  const bool big = got == kBigPayload;
-  // A device or FIFO cannot take the header patch: a short stream has a known size (and is
-  // laid out as below), a long one is assembled in $TMPDIR and then streamed.
-  OutputPath final_out = resolve_output(out_path);
-  std::optional<TempDir> spool;
-  if (final_out.stream) {
-    if (!big) return write_object(spec, ByteSource::from_bytes(std::move(head)), out_path, options);
-    spool.emplace(TempDir::in_tmp("mblob-pack"));
-  }
-  const std::filesystem::path write_path = spool ? spool->path() / "object.o" : out_path;
-
-  Plan plan = start_plan(spec, big);
-  std::uint64_t max = max_payload(spec, plan);
-  AtomicFile out(write_path, 0644);
-  // A placeholder header (e_shoff = 0) reserves the space; it is rewritten at the end.
-  out.write(dispatch<HeaderFn>(*plan.target, plan, std::uint64_t{0}));
-  out.write(head);
-  plan.payload_size = got;
-  if (big) {
-    // Copy at most one byte past the ELF32 limit, to refuse without filling the disk first.
-    std::uint64_t want = max == UINT64_MAX ? UINT64_MAX : max + 1 - got;
-    Progress progress("pack " + out_path.filename().string(), 0, !options.progress);
-    plan.payload_size +=
-        copy_fd_range(in_fd, in_offset + got, out.fd(), want,
-                      in_name + " to " + write_path.string(), progress.fn(), &progress);
-  }
-  if (plan.payload_size > max) too_large_for_elf32(plan, plan.payload_size, max);
-  ObjectInfo info;
-  finish(spec, plan, out, true, info);
-  if (spool) stream_file_into(write_path, final_out);
-  return info;
-}
-
-ObjectInfo write_digest_object(const std::string& symbol, const Digest128& digest,
-                               const Target& target, const std::filesystem::path& out) {
-  ObjectSpec spec;
-  spec.symbol = symbol;
-  spec.target = &target;
-  spec.align = 8;
-  return write_object(spec, ByteSource::from_bytes({digest.begin(), digest.end()}), out);
+const ContainerWriter& elf_container_writer() {
+  static const ElfWriter writer;
+  return writer;
 }
 
 }  // namespace mblob

@@ -1,7 +1,7 @@
 #include "pack_util.h"
 
 #include "mblob/core/text.h"
-#include "mblob/object/elf_writer.h"
+#include "mblob/object/object_writer.h"
 #include "mblob/object/section_rules.h"
 #include "mblob/toolchain/toolchain.h"
 

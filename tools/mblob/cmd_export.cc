@@ -9,7 +9,7 @@
 #include "mblob/core/text.h"
 #include "mblob/export/export.h"
 #include "mblob/format/legacy_kinds.h"
-#include "mblob/object/elf_writer.h"
+#include "mblob/object/object_writer.h"
 #include "mblob/object/target.h"
 #include "options.h"
 

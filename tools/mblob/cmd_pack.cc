@@ -15,7 +15,7 @@
 #include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
-#include "mblob/object/elf_writer.h"
+#include "mblob/object/object_writer.h"
 #include "mblob/object/symbol_search.h"
 #include "mblob/object/target.h"
 #include "options.h"

@@ -16,7 +16,7 @@
 
 #include "mblob/core/byte_source.h"
 #include "mblob/format/layout.h"
-#include "mblob/object/elf_writer.h"
+#include "mblob/object/object_writer.h"
 #include "mblob/object/target.h"
 
 namespace mblob {
