@@ -32,6 +32,7 @@ struct SpliceLink {
   std::string digest_symbol;          // "" when no digest
   std::function<Digest128()> digest;  // waits for the digest; called after the blob is copied
   std::function<void(const std::filesystem::path&)> verify;  // on the finished temporary file
+  bool progress = false;                                     // of the blob's copy, on a terminal
 };
 
 // Links `inputs` into the workspace, then splices the blob into `out` (atomically; a stream

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mblob/core/file.h"
+#include "mblob/core/progress.h"
 #include "mblob/object/elf.h"
 #include "mblob/object/elf_reader.h"
 
@@ -407,7 +408,9 @@ SpliceInfo splice_blob(const fs::path& linked, const ByteSource& blob, const Spl
     if (::lseek(file.fd(), static_cast<off_t>(info.blob_offset), SEEK_SET) < 0) {
       throw Error(fmt::format("{}: cannot seek to offset {}", out.string(), info.blob_offset));
     }
-    blob.write_to(file.fd(), out.string());
+    Progress progress("splice " + out.filename().string(), blob.size(), !request.progress);
+    blob.write_to(file.fd(), out.string(), progress.fn(), &progress);
+    progress.finish();
   }
   if (request.digest) {
     const Digest128 d = request.digest();

@@ -100,6 +100,7 @@ struct SpliceRequest {
   // Called with the finished temporary file before it replaces `out`; throws to refuse it
   // (the previous output stays).
   std::function<void(const std::filesystem::path& staged)> check;
+  bool progress = false;  // draw the blob copy's progress on stderr when it is a terminal
 };
 
 struct SpliceInfo {
