@@ -76,7 +76,10 @@ TEST_P(ExportSpliceLinkers, SplicedExportLoadsAgreesWithLinkBlobAndVerifies) {
   EXPECT_EQ(get_ctx(), t.root.get()) << "the context pointer is not set";
 }
 
-INSTANTIATE_TEST_SUITE_P(All, ExportSpliceLinkers, ::testing::Values("bfd", "gold", "lld", "mold"));
+INSTANTIATE_TEST_SUITE_P(All, ExportSpliceLinkers,
+                         ::testing::Values(std::string("bfd"), std::string("gold"),
+                                           std::string("lld"), std::string("mold")),
+                         [](const auto& info) { return info.param; });
 
 TEST(ExportSplice, EveryPhaseIsReportedAsItStartsAndEnds) {
   test::SampleModel m;
@@ -94,9 +97,8 @@ TEST(ExportSplice, EveryPhaseIsReportedAsItStartsAndEnds) {
   EXPECT_EQ(r.section, ".mblob.blob");
 }
 
-// Blob sizes around a page: the serialized blob is the payload plus a fixed header, so the
-// payload sizes are chosen to put the blob at 0, 1, page-1, page and page+1 bytes past a page
-// boundary; each loads and holds the bytes.
+// Payloads of 0, 1, page-1, page and page+1 bytes each export, load and verify (the blob is the
+// payload plus the layout's header; blobs of exactly those sizes: object_elf_splice_test.cc).
 TEST(ExportSplice, PayloadsAroundAPageLoadWithTheirBytes) {
   for (std::size_t n : {0, 1, 4095, 4096, 4097}) {
     SCOPED_TRACE(n);
@@ -191,7 +193,9 @@ int main(int argc, char** argv) {
   EXPECT_EQ(r.out, expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(All, ExportSpliceCross, ::testing::Values("aarch64", "riscv64"));
+INSTANTIATE_TEST_SUITE_P(All, ExportSpliceCross,
+                         ::testing::Values(std::string("aarch64"), std::string("riscv64")),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace mblob

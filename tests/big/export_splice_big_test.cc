@@ -65,7 +65,10 @@ TEST_P(ExportSpliceBig, ThreeGiBBlobSplicesAndLoads) {
   EXPECT_EQ(add(40, 2), 42);
 }
 
-INSTANTIATE_TEST_SUITE_P(All, ExportSpliceBig, ::testing::Values("bfd", "gold", "lld", "mold"));
+INSTANTIATE_TEST_SUITE_P(All, ExportSpliceBig,
+                         ::testing::Values(std::string("bfd"), std::string("gold"),
+                                           std::string("lld"), std::string("mold")),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace mblob::test
