@@ -22,6 +22,12 @@ TEST(ElfConstants, CoexistWithSystemElfHAndAgreeWithIt) {
   static_assert(EF_ARM_EABI_VER5 == kEF_ARM_EABI_VER5 && EF_MIPS_ARCH_64R2 == kEF_MIPS_ARCH_64R2);
   static_assert(ELFCLASS64 == kELFCLASS64 && ELFDATA2MSB == kELFDATA2MSB &&
                 EI_NIDENT == kEI_NIDENT);
+  static_assert(DT_SYMBOLIC == kDT_SYMBOLIC && DT_FLAGS == kDT_FLAGS && DT_NULL == kDT_NULL &&
+                DF_SYMBOLIC == kDF_SYMBOLIC);
+  static_assert(sizeof(Elf64_Dyn) == sizeof(ElfDyn<Elf64LE>) &&
+                sizeof(Elf32_Rela) == sizeof(ElfRela<Elf32BE>));
+  static_assert(ELF64_R_SYM(0x1234567800000008ull) == rela_sym<Elf64LE>(0x1234567800000008ull) &&
+                ELF32_R_SYM(0x12345608u) == rela_sym<Elf32LE>(0x12345608u));
   // And at run time, so the test is listed and counted.
   EXPECT_EQ(std::uint32_t{SHT_NOTE}, kSHT_NOTE);
   EXPECT_EQ(std::uint16_t{EM_PPC64}, kEM_PPC64);
