@@ -22,10 +22,15 @@ TEST(ElfConstants, CoexistWithSystemElfHAndAgreeWithIt) {
   static_assert(EF_ARM_EABI_VER5 == kEF_ARM_EABI_VER5 && EF_MIPS_ARCH_64R2 == kEF_MIPS_ARCH_64R2);
   static_assert(ELFCLASS64 == kELFCLASS64 && ELFDATA2MSB == kELFDATA2MSB &&
                 EI_NIDENT == kEI_NIDENT);
-  static_assert(DT_SYMBOLIC == kDT_SYMBOLIC && DT_FLAGS == kDT_FLAGS && DT_NULL == kDT_NULL &&
+  static_assert(SHT_GNU_HASH == kSHT_GNU_HASH && DT_GNU_HASH == kDT_GNU_HASH &&
+                DT_HASH == kDT_HASH && DT_SONAME == kDT_SONAME && DT_SYMENT == kDT_SYMENT &&
+                DT_STRSZ == kDT_STRSZ && DT_STRTAB == kDT_STRTAB && DT_SYMTAB == kDT_SYMTAB);
+  static_assert(sizeof(ElfDyn<Elf64LE>) == sizeof(Elf64_Dyn) &&
+                sizeof(ElfDyn<Elf32BE>) == sizeof(Elf32_Dyn));
+  static_assert(DT_SYMBOLIC == kDT_SYMBOLIC && DT_FLAGS == kDT_FLAGS &&
                 DF_SYMBOLIC == kDF_SYMBOLIC);
-  static_assert(sizeof(Elf64_Dyn) == sizeof(ElfDyn<Elf64LE>) &&
-                sizeof(Elf32_Rela) == sizeof(ElfRela<Elf32BE>));
+  static_assert(sizeof(Elf32_Rela) == sizeof(ElfRela<Elf32BE>) &&
+                sizeof(Elf64_Rela) == sizeof(ElfRela<Elf64LE>));
   static_assert(ELF64_R_SYM(0x1234567800000008ull) == rela_sym<Elf64LE>(0x1234567800000008ull) &&
                 ELF32_R_SYM(0x12345608u) == rela_sym<Elf32LE>(0x12345608u));
   // And at run time, so the test is listed and counted.

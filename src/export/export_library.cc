@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "../pack/pack_util.h"
+#include "blob_only.h"
 #include "mblob/core/digest.h"
 #include "mblob/core/file.h"
 #include "mblob/core/interrupts.h"
@@ -226,8 +227,9 @@ std::string ExportReport::summary() const {
     phases_text += (phases_text.empty() ? "" : ", ") + p.name + " " + seconds(p.elapsed);
   }
   std::string kept = workspace.empty() ? "" : "; intermediate files kept in " + workspace.string();
-  return fmt::format("exported {}: {} modules, blob {} ({} bytes), packer {}, output {}; {}{}",
-                     output.string(), modules, human_bytes(blob_bytes), blob_bytes, packer,
+  std::string how = direct ? "written directly (no compiler, no linker)" : "packer " + packer;
+  return fmt::format("exported {}: {} modules, blob {} ({} bytes), {}, output {}; {}{}",
+                     output.string(), modules, human_bytes(blob_bytes), blob_bytes, how,
                      human_bytes(output_bytes), phases_text, kept);
 }
 
@@ -246,14 +248,20 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
   }
   check_output_is_not_input(out, export_inputs(tree));
   const Target& target = options.target.empty() ? host_target() : find_target(options.target);
-  Toolchain toolchain = Toolchain::for_triple(options.target, options.toolchain);
-  toolchain.check_available();
+  // A blob-only library is written directly (blob_only.h): no toolchain is looked up.
+  const bool direct = writes_directly(tree, options);
+  std::optional<Toolchain> toolchain;
+  if (!direct) {
+    toolchain.emplace(Toolchain::for_triple(options.target, options.toolchain));
+    toolchain->check_available();
+  }
   std::string packer_name = options.fpack_imports ? "callback" : options.packer;
   PackFn pack = options.fpack_imports ? options.fpack_imports : find_packer(options.packer).fn;
 
   ExportReport report;
   report.output = out;
   report.packer = packer_name;
+  report.direct = direct;
   Workspace ws(options.workspace);
   if (!options.workspace.empty()) report.workspace = ws.path();
 
@@ -302,7 +310,13 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
   packers::detail::check_symbol("export", report.symbol, /*allow_dot=*/false);
 
   std::vector<fs::path> packed;
+  std::unique_ptr<SharedObjectWriter> direct_out;
   phase("pack", [&] {
+    if (direct) {
+      direct_out =
+          blob_only::start(blob, out, report.symbol, expected.digest_symbol, target, options);
+      return;
+    }
     PackRequest req;
     req.blob = &blob;
     req.symbol = report.symbol;
@@ -310,13 +324,13 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
     req.format = options.format;
     req.target = &target;
     req.triple = options.target.empty() ? std::string(host_triple()) : options.target;
-    req.toolchain = &toolchain;
+    req.toolchain = &*toolchain;
     req.system_lib = options.system_lib;
     req.workspace = ws.path();
     req.settings = options.pack;
     req.settings.progress = !options.quiet;
     packed = splice ? std::vector<fs::path>{export_splice::write_placeholder_source(
-                          ws.path(), report.symbol, toolchain)}
+                          ws.path(), report.symbol, *toolchain)}
                     : run_packer(packer_name, pack, req);
   });
   if (digest.valid() && splice) {
@@ -326,6 +340,11 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
     // What the digest adds to the export's wall time: the wait for it after the pack.
     phase("digest", [&] {
       expected.digest = digest.get();
+      if (direct_out) {
+        direct_out->set_data(expected.digest_symbol,
+                             ByteView(expected.digest.data(), expected.digest.size()));
+        return;
+      }
       // The digest as a tiny object of its own, written by the native ELF writer whatever the
       // packer (so c-hex, asm-incbin, objcopy, command and callback outputs get it too).
       fs::path digest_object = ws.path() / "mblob_digest.o";
@@ -343,7 +362,7 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
         return;
       }
       fs::path obj = ws.path() / fmt::format("{}{}_{}.o", tag, n++, f.stem().string());
-      report.tool_steps.push_back(toolchain.compile(f, obj));
+      report.tool_steps.push_back(toolchain->compile(f, obj));
       link_inputs.push_back(obj);
     };
     for (const auto& f : packed) add(f, "pack");
@@ -391,13 +410,18 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
   }
   auto link = [&] {
     link_start = Clock::now();
+    if (direct_out) {
+      verify(direct_out->staged());
+      direct_out->commit();
+      return;
+    }
     // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
     // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
     std::vector<std::string> flags;
     if (target.container == Container::coff) flags.push_back("-Wl,--export-all-symbols");
     report.tool_steps.push_back(options.system_lib
-                                    ? toolchain.archive(link_inputs, out, verify)
-                                    : toolchain.link_shared(link_inputs, out, flags, verify));
+                                    ? toolchain->archive(link_inputs, out, verify)
+                                    : toolchain->link_shared(link_inputs, out, flags, verify));
   };
   if (splice) {
     export_splice::SpliceLink sl;
@@ -419,7 +443,7 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
     link_start = Clock::now();
     phase_started("link");
     report.tool_steps.push_back(
-        export_splice::link_and_splice(toolchain, link_inputs, ws.path(), out, sl, [&] {
+        export_splice::link_and_splice(*toolchain, link_inputs, ws.path(), out, sl, [&] {
           report.phases.push_back({"link", Clock::now() - link_start});
           phase_ended(report.phases.back());
           phase_started("splice");
@@ -445,7 +469,8 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
 ExportReport export_library(const ModuleTree& tree, const fs::path& out,
                             const ExportOptions& options) {
   const Target& target = options.target.empty() ? host_target() : find_target(options.target);
-  if (export_splice::applies(target, options)) {
+  // A blob-only library is written directly (no link to splice into).
+  if (export_splice::applies(target, options) && !writes_directly(tree, options)) {
     try {
       return export_once(tree, out, options, /*splice=*/true);
     } catch (const SpliceRefused& e) {

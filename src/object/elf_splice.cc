@@ -142,10 +142,10 @@ class Splicer {
       for (std::uint64_t off = s.offset; off + sizeof(ElfDyn<E>) <= s.offset + s.size;
            off += sizeof(ElfDyn<E>)) {
         auto d = load_struct<ElfDyn<E>>(image_, off, where_, "a .dynamic entry");
-        const auto tag = static_cast<std::int64_t>(static_cast<WordValue<E>>(d.d_tag));
+        const std::uint64_t tag = static_cast<WordValue<E>>(d.d_tag);
         if (tag == kDT_NULL) break;
         if (tag == kDT_SYMBOLIC ||
-            (tag == kDT_FLAGS && (static_cast<WordValue<E>>(d.d_val) & kDF_SYMBOLIC) != 0)) {
+            (tag == kDT_FLAGS && (static_cast<WordValue<E>>(d.d_un) & kDF_SYMBOLIC) != 0)) {
           refuse(
               "it was linked with -Bsymbolic (DT_SYMBOLIC/DF_SYMBOLIC): its own references "
               "to the blob would keep the placeholder's address");
