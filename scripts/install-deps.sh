@@ -15,7 +15,8 @@ PACKAGES=(
   clang-19
   # host linkers and object tools used by the tests
   binutils mold llvm
-  # eu-elflint (elfutils): checks the blob-only shared objects mblob writes without a linker
+  # eu-elflint (elfutils): checks the blob-only shared objects mblob writes without a linker,
+  # and (with eu-strip) the libraries export splices the blob into (docs/splice.md)
   elfutils
   # cross toolchains and emulators for the cross-target tests
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-user

@@ -225,7 +225,8 @@ TEST(Cli, ExportJsonSummary) {
   EXPECT_EQ(j["symbol"], "__tvm_ffi__library_bin");
   EXPECT_EQ(j["target"], "x86_64-linux-gnu");
   EXPECT_EQ(j["packer"], "native");
-  EXPECT_EQ(j["section"], ".rodata");  // where the linker put the blob symbol
+  // The section the blob was spliced into (x86-64 splices: docs/splice.md).
+  EXPECT_EQ(j["section"], ".mblob.blob");
   EXPECT_EQ(j["output_bytes"], fs::file_size(m.dir / "m.so"));
   // The blob size agrees with what the runtime reads back.
   auto loaded =
@@ -237,13 +238,14 @@ TEST(Cli, ExportJsonSummary) {
     EXPECT_GE(p["seconds"].get<double>(), 0.0);
   }
   EXPECT_EQ(phases,
-            (std::vector<std::string>{"serialize", "pack", "digest", "compile", "link", "verify"}));
+            (std::vector<std::string>{"serialize", "pack", "compile", "link", "splice", "verify"}));
   std::vector<std::string> actions;
   for (const auto& s : j["tool_steps"]) {
     actions.push_back(s["action"]);
     EXPECT_FALSE(s["command"].get<std::string>().empty());
   }
-  EXPECT_EQ(actions, (std::vector<std::string>{"compile", "link"})) << r.out;
+  // The placeholder, the host code, the link.
+  EXPECT_EQ(actions, (std::vector<std::string>{"compile", "compile", "link"})) << r.out;
 }
 
 TEST(Cli, SummariesGoToStdout) {

@@ -190,6 +190,7 @@ TEST(Export, EveryPhaseIsReportedAsItStartsAndEnds) {
   Manifest man = read_manifest(m.manifest);
   ExportOptions o;
   o.quiet = true;
+  o.link_blob = true;  // the spliced export's phases: export_splice_test.cc
   std::vector<std::string> events;
   o.on_phase_start = [&](const std::string& name) { events.push_back("start " + name); };
   o.on_phase_end = [&](const ExportPhase& p) {
@@ -499,10 +500,14 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Export, SummaryNamesTheVerifyPhase) {
   Model m;
-  auto r =
-      test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
+  auto r = test::run_ok(
+      {test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string(), "--link-blob"});
   EXPECT_NE(r.out.find(", verify "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(", digest "), std::string::npos) << r.out;
+  // Spliced (the default here): the digest is waited for in the splice phase.
+  r = test::run_ok({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "s.so").string()});
+  EXPECT_NE(r.out.find(", splice "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", verify "), std::string::npos) << r.out;
 }
 
 TEST(Export, NoDigestLeavesTheDigestSymbolOut) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fault injection: kill -9 `mblob pack` or `mblob export` at a random moment, RUNS times, and
+# Fault injection: kill -9 `mblob pack`, `mblob export` (which splices the blob into the linked
+# library on x86-64) or `mblob export --link-blob` at a random moment, RUNS times, and
 # check after each kill that
 #   1. the output is the previous one, byte for byte, or the new one, complete;
 #   2. no process the run started survives it (tools, their children, mblob's watchdogs);
@@ -41,17 +42,24 @@ JSON
 done
 out_pack=$work/out/p.o
 out_export=$work/out/model.so
+out_linked=$work/out/model-linked.so
 command_for() {  # kind variant -> the mblob command line
-  if [[ $1 == pack ]]; then
-    echo "pack $work/w_$2.bin -o $out_pack --symbol weights -q"
-  else
-    echo "export $work/m_$2.json -o $out_export -q"
-  fi
+  case $1 in
+    pack) echo "pack $work/w_$2.bin -o $out_pack --symbol weights -q" ;;
+    export) echo "export $work/m_$2.json -o $out_export -q" ;;
+    linked) echo "export $work/m_$2.json -o $out_linked --link-blob -q" ;;
+  esac
 }
-output_for() { if [[ $1 == pack ]]; then echo "$out_pack"; else echo "$out_export"; fi; }
+output_for() {
+  case $1 in
+    pack) echo "$out_pack" ;;
+    export) echo "$out_export" ;;
+    linked) echo "$out_linked" ;;
+  esac
+}
 
 declare -A expected duration
-for kind in pack export; do
+for kind in pack export linked; do
   for v in a b; do
     t0=$(now_ms)
     # shellcheck disable=SC2046
@@ -65,7 +73,8 @@ for kind in pack export; do
   [[ $(hash_of "$(output_for $kind)") == "${expected[${kind}b]}" ]] || fail "$kind output is not deterministic"
 done
 echo "fault injection: $RUNS runs, seed $SEED, payload $PAYLOAD_MIB MiB;" \
-  "a complete pack takes ${duration[pack]} ms, an export ${duration[export]} ms"
+  "a complete pack takes ${duration[pack]} ms, an export ${duration[export]} ms" \
+  "(--link-blob ${duration[linked]} ms)"
 
 # ---- processes of one run: everything that inherited its tag --------------------------------
 survivors() {  # tag -> "pid comm" of live processes whose environment holds it
@@ -86,12 +95,12 @@ temporaries() {  # output -> the temporaries beside it and under $TMPDIR
 }
 
 # ---- the runs --------------------------------------------------------------------------------
-current_pack=b current_export=b
+declare -A current=([pack]=b [export]=b [linked]=b)
 during=0 after=0
 for ((i = 1; i <= RUNS; i++)); do
-  if ((i % 2)); then kind=pack; else kind=export; fi
+  case $((i % 3)) in 1) kind=pack ;; 2) kind=export ;; 0) kind=linked ;; esac
   out=$(output_for $kind)
-  if [[ $kind == pack ]]; then old=$current_pack; else old=$current_export; fi
+  old=${current[$kind]}
   if [[ $old == a ]]; then new=b; else new=a; fi
   previous=$(hash_of "$out")
   [[ $previous == "${expected[$kind$old]}" ]] || fail "run $i: output changed between runs"
@@ -138,7 +147,7 @@ for ((i = 1; i <= RUNS; i++)); do
   left=$(temporaries "$out")
   [[ -z $left ]] || fail "$line the next run left temporaries: $left"
   echo "$line next run: complete, no temporary left"
-  if [[ $kind == pack ]]; then current_pack=$new; else current_export=$new; fi
+  current[$kind]=$new
 done
 echo "PASS: $RUNS kill -9 runs ($during killed while running, $after after finishing):" \
   "outputs old or new, no survivors, no temporaries after the next run"

@@ -260,7 +260,8 @@ TEST(Inspect, ExecutablesAndObjectsAreRead) {
   MBLOB_REQUIRE_TOOL(cc, "cc");
   Model m;
   fs::path ws = m.dir / "ws";
-  m.exported("model.so", {"--workspace", ws.string()});
+  // --link-blob: the blob's object (devc.o) is made and kept (a spliced export makes none).
+  m.exported("model.so", {"--workspace", ws.string(), "--link-blob"});
   // The run's own directory inside the workspace (mblob-export-XXXXXX).
   for (const auto& e : fs::directory_iterator(ws)) {
     if (e.path().filename().string().rfind("mblob-export-", 0) == 0) ws = e.path();

@@ -27,6 +27,12 @@ TEST(ElfConstants, CoexistWithSystemElfHAndAgreeWithIt) {
                 DT_STRSZ == kDT_STRSZ && DT_STRTAB == kDT_STRTAB && DT_SYMTAB == kDT_SYMTAB);
   static_assert(sizeof(ElfDyn<Elf64LE>) == sizeof(Elf64_Dyn) &&
                 sizeof(ElfDyn<Elf32BE>) == sizeof(Elf32_Dyn));
+  static_assert(DT_SYMBOLIC == kDT_SYMBOLIC && DT_FLAGS == kDT_FLAGS &&
+                DF_SYMBOLIC == kDF_SYMBOLIC);
+  static_assert(sizeof(Elf32_Rela) == sizeof(ElfRela<Elf32BE>) &&
+                sizeof(Elf64_Rela) == sizeof(ElfRela<Elf64LE>));
+  static_assert(ELF64_R_SYM(0x1234567800000008ull) == rela_sym<Elf64LE>(0x1234567800000008ull) &&
+                ELF32_R_SYM(0x12345608u) == rela_sym<Elf32LE>(0x12345608u));
   // And at run time, so the test is listed and counted.
   EXPECT_EQ(std::uint32_t{SHT_NOTE}, kSHT_NOTE);
   EXPECT_EQ(std::uint16_t{EM_PPC64}, kEM_PPC64);

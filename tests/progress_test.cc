@@ -52,7 +52,7 @@ TEST(Progress, NothingWhenStderrIsNotATerminal) {
   EXPECT_EQ(r.err.find("/s"), std::string::npos) << r.err;
 }
 
-TEST(Progress, ExportShowsPackingProgressOnATerminal) {
+TEST(Progress, ExportShowsCopyProgressOnATerminal) {
   MBLOB_REQUIRE_TOOL(script, "script");
   TempDir d;
   sparse_file(d / "w.bin", off_t{96} << 20);

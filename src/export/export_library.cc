@@ -17,9 +17,11 @@
 #include "mblob/format/reader.h"
 #include "mblob/format/writer.h"
 #include "mblob/object/coff_writer.h"
+#include "mblob/object/elf_splice.h"
 #include "mblob/object/naming_rules.h"
 #include "mblob/object/object_writer.h"
 #include "mblob/object/symbol_search.h"
+#include "splice_step.h"
 
 namespace mblob {
 
@@ -236,8 +238,14 @@ std::string ExportReport::summary() const {
                      human_bytes(output_bytes), phases_text, kept);
 }
 
-ExportReport export_library(const ModuleTree& tree, const fs::path& out,
-                            const ExportOptions& options) {
+namespace {
+
+// One export; `splice` takes the splice path (splice_step.h) in three places: the pack phase
+// writes the placeholder instead of running the packer, the digest object is written with
+// zeros (the splice writes the digest once it is computed), and the link is followed by the
+// splice, which runs the verify phase on its output.
+ExportReport export_once(const ModuleTree& tree, const fs::path& out, const ExportOptions& options,
+                         bool splice) {
   if (!options.prefix.empty() && !options.system_lib) {
     throw UsageError(
         "a symbol prefix is only used by system-lib builds: add --system-lib (TVM "
@@ -327,9 +335,14 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     req.workspace = ws.path();
     req.settings = options.pack;
     req.settings.progress = !options.quiet;
-    packed = run_packer(packer_name, pack, req);
+    packed = splice ? std::vector<fs::path>{export_splice::write_placeholder_source(
+                          ws.path(), report.symbol, *toolchain)}
+                    : run_packer(packer_name, pack, req);
   });
-  if (digest.valid()) {
+  if (digest.valid() && splice) {
+    write_digest_object(expected.digest_symbol, Digest128{}, target, ws.path() / "mblob_digest.o");
+    packed.push_back(ws.path() / "mblob_digest.o");
+  } else if (digest.valid()) {
     // What the digest adds to the export's wall time: the wait for it after the pack.
     phase("digest", [&] {
       expected.digest = digest.get();
@@ -421,7 +434,33 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
                                     ? toolchain->archive(link_inputs, out, verify)
                                     : toolchain->link_shared(link_inputs, out, flags, verify));
   };
-  if (verify) {
+  if (splice) {
+    export_splice::SpliceLink sl;
+    sl.blob = &blob;
+    sl.symbol = report.symbol;
+    sl.digest_symbol = expected.digest_symbol;
+    sl.progress = !options.quiet;
+    if (digest.valid()) sl.digest = [&] { return expected.digest = digest.get(); };
+    Clock::time_point splice_start;
+    sl.verify = [&](const fs::path& staged) {
+      auto t0 = Clock::now();
+      report.phases.push_back({"splice", t0 - splice_start});
+      phase_ended(report.phases.back());
+      phase_started("verify");
+      report.section = verify_output(staged, out, expected);
+      report.phases.push_back({"verify", Clock::now() - t0});
+      phase_ended(report.phases.back());
+    };
+    link_start = Clock::now();
+    phase_started("link");
+    report.tool_steps.push_back(
+        export_splice::link_and_splice(*toolchain, link_inputs, ws.path(), out, sl, [&] {
+          report.phases.push_back({"link", Clock::now() - link_start});
+          phase_ended(report.phases.back());
+          phase_started("splice");
+          splice_start = Clock::now();
+        }));
+  } else if (verify) {
     phase_started("link");
     link();
     report.phases.push_back({"link", Clock::now() - link_start - verify_time});
@@ -434,6 +473,27 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   auto size = fs::file_size(out, ec);  // a device or FIFO has none
   report.output_bytes = ec ? 0 : size;
   return report;
+}
+
+}  // namespace
+
+ExportReport export_library(const ModuleTree& tree, const fs::path& out,
+                            const ExportOptions& options) {
+  const Target& target = options.target.empty() ? host_target() : find_target(options.target);
+  // A blob-only library is written directly (no link to splice into).
+  if (export_splice::applies(target, options) && !writes_directly(tree, options)) {
+    try {
+      return export_once(tree, out, options, /*splice=*/true);
+    } catch (const SpliceRefused& e) {
+      const std::string text = std::string(e.what()) + "; linking the blob instead";
+      if (options.warn) {
+        options.warn(text);
+      } else {
+        fmt::print(stderr, "mblob: warning: {}\n", text);
+      }
+    }
+  }
+  return export_once(tree, out, options, /*splice=*/false);
 }
 
 }  // namespace mblob

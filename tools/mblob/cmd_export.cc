@@ -35,6 +35,7 @@ struct ExportArgs {
   bool json = false;
   bool verbose = false;
   bool no_digest = false;
+  bool link_blob = false;
 };
 
 double seconds(std::chrono::nanoseconds ns) { return std::chrono::duration<double>(ns).count(); }
@@ -136,6 +137,7 @@ int run_export(const ExportArgs& a) {
   o.quiet = a.quiet;
   show_phases(a, o);
   o.digest = !a.no_digest;
+  o.link_blob = a.link_blob;
   ExportReport r = export_library(m.tree, a.output, o);
   print_summary(a, r, std::string(target.triple));
   return kExitOk;
@@ -150,8 +152,12 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
       "host code and link everything with the target's toolchain (`mblob targets` shows\n"
-      "each row's). For ELF targets it also defines <prefix>__mblob_digest, the blob's XXH3-128 "
-      "(16 bytes; --no-digest leaves it\n"
+      "each row's). ELF libraries with host code for x86-64, aarch64 and riscv64 are linked\n"
+      "without the blob, against a one-byte placeholder, and the blob is then spliced into the\n"
+      "linked file as a read-only segment of its own: one copy of the blob whatever the linker\n"
+      "(docs/splice.md; default packer and --align up to 64K only; --link-blob links the packed\n"
+      "blob as every other target does). For ELF targets it also defines <prefix>__mblob_digest,\n"
+      "the blob's XXH3-128 (16 bytes; --no-digest leaves it\n"
       "out; `mblob verify` checks it). Before the output replaces the previous file, export\n"
       "reads it back (ELF libraries, PE DLLs through their export table, ar archives of ELF or\n"
       "COFF objects) and checks that it defines the blob symbol with the serialized size and\n"
@@ -236,6 +242,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->add_flag("--no-digest", a->no_digest,
                 "Do not define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob, checked by "
                 "mblob verify; written for ELF targets only, TVM ignores it)");
+  sub->add_flag("--link-blob", a->link_blob,
+                "Link the packed blob instead of splicing it into the linked library (splicing "
+                "is the default for ELF x86-64, aarch64 and riscv64 with the native packer)");
   add_quiet_flag(sub, a->quiet);
   add_verbose_flag(sub, a->verbose);
   add_json_flag(sub, a->json,

@@ -16,6 +16,8 @@ namespace mblob {
 struct ExportPhase {
   // "serialize", "pack", "digest" (XXH3-128 of the blob, ELF targets: computed during the pack
   // on a second thread; this is the wait for it after the pack), "compile", "link",
+  // "splice" (spliced libraries: the blob appended to the linked file, the digest waited for
+  // and written; such exports have no "digest" phase),
   // "verify" (ELF, PE DLL and ar outputs: the output defines, or a DLL exports, the blob symbol
   // with the serialized size and bytes, and on ELF the digest symbol with the digest; checked
   // before it replaces the output)
@@ -31,7 +33,13 @@ struct ExportOptions {
   PackFn fpack_imports;     // when set, used instead of `packer` (TVM's hook)
   PackSettings pack;        // per-packer knobs
   bool system_lib = false;  // a static archive registering its blob at start-up
-  std::string prefix;       // symbol prefix; needs system_lib (as in TVM)
+  // ELF shared libraries for x86-64, aarch64 and riscv64 are linked without the blob, which is
+  // then spliced into the linked file (object/elf_splice.h, docs/splice.md): one copy of the
+  // blob, whatever the linker. Set this to link the blob's object as every other target does.
+  // Splicing applies with the default packer only (a packer or fpack_imports is a request to
+  // link what it makes).
+  bool link_blob = false;
+  std::string prefix;  // symbol prefix; needs system_lib (as in TVM)
   ToolchainOverrides toolchain;
   // Every export works in a fresh private directory "mblob-export-XXXXXX": under $TMPDIR,
   // removed afterwards, or, when this is set, inside this directory (created if missing), kept

@@ -157,6 +157,10 @@ constexpr std::uint8_t st_info(std::uint8_t bind, std::uint8_t type) {
 inline constexpr std::uint32_t kDT_NULL = 0, kDT_HASH = 4, kDT_STRTAB = 5, kDT_SYMTAB = 6,
                                kDT_STRSZ = 10, kDT_SYMENT = 11, kDT_SONAME = 14;
 inline constexpr std::uint32_t kDT_GNU_HASH = 0x6ffffef5;
+// DT_SYMBOLIC, and DT_FLAGS with its DF_SYMBOLIC bit: the library binds its own references
+// to its own definitions (-Bsymbolic).
+inline constexpr std::uint32_t kDT_SYMBOLIC = 16, kDT_FLAGS = 30;
+inline constexpr std::uint64_t kDF_SYMBOLIC = 0x2;
 
 // ---- Structures
 
@@ -268,11 +272,25 @@ struct ElfDyn {
 };
 
 static_assert(sizeof(ElfDyn<Elf32LE>) == 8 && sizeof(ElfDyn<Elf64BE>) == 16);
+
+// Elf32_Rela / Elf64_Rela: r_info is sym << 8 | type (ELF32) or sym << 32 | type (ELF64).
+template <typename E>
+struct ElfRela {
+  Word<E> r_offset;
+  Word<E> r_info;
+  Word<E> r_addend;  // signed in the spec
+};
+template <typename E>
+constexpr std::uint64_t rela_sym(std::uint64_t r_info) {
+  return E::is_64 ? r_info >> 32 : r_info >> 8;
+}
+
 static_assert(sizeof(ElfEhdr<Elf32LE>) == 52 && sizeof(ElfEhdr<Elf64BE>) == 64);
 static_assert(sizeof(ElfShdr<Elf32BE>) == 40 && sizeof(ElfShdr<Elf64LE>) == 64);
 static_assert(sizeof(ElfSym<Elf32LE>) == 16 && sizeof(ElfSym<Elf64BE>) == 24);
 static_assert(sizeof(ElfPhdr<Elf32BE>) == 32 && sizeof(ElfPhdr<Elf64LE>) == 56);
 static_assert(alignof(ElfEhdr<Elf64LE>) == 1 && alignof(ElfSym<Elf64LE>) == 1);
+static_assert(sizeof(ElfRela<Elf32LE>) == 12 && sizeof(ElfRela<Elf64LE>) == 24);
 static_assert(std::is_trivially_copyable_v<ElfShdr<Elf64LE>>);
 
 }  // namespace mblob::elf

@@ -1,0 +1,63 @@
+#include "splice_step.h"
+
+#include "mblob/core/file.h"
+#include "mblob/core/output_path.h"
+#include "mblob/object/elf.h"
+#include "mblob/object/elf_splice.h"
+
+namespace mblob::export_splice {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The targets whose spliced libraries the tests load (x86-64 natively with GNU ld, gold, lld
+// and mold; aarch64 and riscv64 under qemu). Others link the blob until their tests prove
+// splicing. One predicate, here, until the target table has a column for it.
+bool target_proven(const Target& t) {
+  return t.container == Container::elf && t.is_64 && t.endian == Endian::little &&
+         (t.machine == elf::kEM_X86_64 || t.machine == elf::kEM_AARCH64 ||
+          t.machine == elf::kEM_RISCV);
+}
+
+}  // namespace
+
+bool applies(const Target& target, const ExportOptions& options) {
+  return !options.link_blob && !options.system_lib && !options.fpack_imports &&
+         options.packer == kDefaultPacker && options.pack.align <= kSplicedBlobAlign &&
+         target_proven(target);
+}
+
+fs::path write_placeholder_source(const fs::path& workspace, const std::string& symbol,
+                                  const Toolchain& toolchain) {
+  const fs::path src = workspace / "mblob_placeholder.s";
+  const std::string text =
+      placeholder_assembly(symbol, placeholder_note_for_linker(toolchain.overrides().linker));
+  write_file_atomic(src, ByteView(std::string_view(text)));
+  return src;
+}
+
+ToolStep link_and_splice(const Toolchain& toolchain, const std::vector<fs::path>& inputs,
+                         const fs::path& workspace, const fs::path& out, const SpliceLink& s,
+                         const std::function<void()>& on_splice_start) {
+  const fs::path linked = workspace / ("linked" + toolchain.shared_library_suffix());
+  ToolStep step = toolchain.link_shared(inputs, linked);
+  if (on_splice_start) on_splice_start();
+  SpliceRequest req;
+  req.symbol = s.symbol;
+  req.digest_symbol = s.digest_symbol;
+  req.digest = s.digest;
+  req.check = s.verify;
+  req.progress = s.progress;
+  const OutputPath to = resolve_output(out);
+  if (!to.stream) {
+    splice_blob(linked, *s.blob, req, out);
+  } else {
+    const fs::path spliced = workspace / ("spliced" + toolchain.shared_library_suffix());
+    splice_blob(linked, *s.blob, req, spliced);
+    stream_file_into(spliced, to);
+  }
+  return step;
+}
+
+}  // namespace mblob::export_splice

@@ -1,0 +1,46 @@
+// The export's splice path (docs/splice.md): link the library against a placeholder for the
+// blob, then splice the blob into the linked file (object/elf_splice.h). Private to the export
+// layer; export_library.cc calls it from three small hooks (pack, digest, link).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "mblob/core/byte_source.h"
+#include "mblob/core/digest.h"
+#include "mblob/export/export.h"
+#include "mblob/object/target.h"
+#include "mblob/toolchain/toolchain.h"
+
+namespace mblob::export_splice {
+
+// Whether this export splices: an ELF shared library of a target whose spliced libraries are
+// tested (targets_proven below), the default packer, no --link-blob.
+bool applies(const Target& target, const ExportOptions& options);
+
+// The placeholder object's source, written into the workspace (compiled with the host code).
+std::filesystem::path write_placeholder_source(const std::filesystem::path& workspace,
+                                               const std::string& symbol,
+                                               const Toolchain& toolchain);
+
+struct SpliceLink {
+  const ByteSource* blob = nullptr;
+  std::string symbol;
+  std::string digest_symbol;          // "" when no digest
+  std::function<Digest128()> digest;  // waits for the digest; called after the blob is copied
+  std::function<void(const std::filesystem::path&)> verify;  // on the finished temporary file
+  bool progress = false;                                     // of the blob's copy, on a terminal
+};
+
+// Links `inputs` into the workspace, then splices the blob into `out` (atomically; a stream
+// output gets the finished file streamed). Returns the link's ToolStep. `on_spliced_start`
+// is called between the link and the splice (the export's phase boundary).
+ToolStep link_and_splice(const Toolchain& toolchain,
+                         const std::vector<std::filesystem::path>& inputs,
+                         const std::filesystem::path& workspace, const std::filesystem::path& out,
+                         const SpliceLink& splice, const std::function<void()>& on_splice_start);
+
+}  // namespace mblob::export_splice
