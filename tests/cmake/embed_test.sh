@@ -295,4 +295,19 @@ case_EmbedFollowsTheCrossCompilersTarget() {
   check_aarch64_embed_example "$work/clang"
 }
 
+# mblob_add_model_library() follows the cross compiler too: libmodel.so is an aarch64 library
+# whose blob mblob inspect reads back with a good digest and the manifest's payload sizes.
+case_ModelLibraryFollowsTheCrossCompilersTarget() {
+  command -v aarch64-linux-gnu-gcc >/dev/null || skip "no aarch64-linux-gnu-gcc (gcc-aarch64-linux-gnu)"
+  MBLOB_TEST_LINK_FLAGS="" configure_with_package "$SRC/examples/model" "$work/b" \
+    -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64 -DCMAKE_C_COMPILER=aarch64-linux-gnu-gcc
+  build "$work/b" --target model_mblob_export  # the program would need an aarch64 runtime
+  readelf -h "$work/b/libmodel.so" | grep -q 'Machine:.*AArch64' || fail "libmodel.so is not aarch64"
+  local report
+  report=$(run "$MBLOB" inspect "$work/b/libmodel.so")
+  [[ $report == *"digest ok"* ]] || fail "inspect: $report"
+  [[ $report == *"params  $(stat -c %s "$SRC/examples/model/weights.txt") bytes"* ]] ||
+    fail "inspect: no params module of weights.txt's size: $report"
+}
+
 "case_$CASE"
