@@ -15,8 +15,13 @@ PACKAGES=(
   clang-19
   # host linkers and object tools used by the tests
   binutils mold llvm
+  # eu-elflint (elfutils): checks the blob-only shared objects mblob writes without a linker
+  elfutils
   # cross toolchains and emulators for the cross-target tests
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-user
+  # cross C++ compilers: the device-only runtime (-DMBLOB_RUNTIME_ONLY=ON) is cross-built with
+  # cmake/toolchains/<triple>.cmake, and a loader against it run under qemu (tests/packaging)
+  g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   # the cross C libraries' headers (recommended by the cross gcc packages, which
   # --no-install-recommends skips): cross presets compile code that includes <stdio.h>
   libc6-dev-arm64-cross libc6-dev-riscv64-cross
@@ -24,8 +29,12 @@ PACKAGES=(
   gcc-mingw-w64-x86-64
   # i386 COFF objects and PE32 DLLs for the COFF reader's tests (leading underscores, PE32)
   gcc-mingw-w64-i686
+  # pkg-config: the installed package's mblob.pc / mblob-runtime.pc are tested through it
+  pkg-config
   # benchmarks, and the demo's independent hash check (xxhsum)
   time hyperfine xxhash
+  # bench/run (python3), its `xxd -i` method and its plot (gnuplot, pngcairo terminal)
+  python3 xxd gnuplot-nox
 )
 
 missing=()

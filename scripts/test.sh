@@ -48,10 +48,11 @@ step "asan build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$JOBS"
 step "asan tests"
-# The "big" label moves GiBs through the kernel; it ran in the dev build above.
+# The "big" label moves GiBs through the kernel, and the "bench" label (bench/run --smoke)
+# times tools; both ran in the dev build above.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_ctest --preset asan -j "$JOBS" -LE big
+run_ctest --preset asan -j "$JOBS" -LE 'big|bench'
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "tsan build (ThreadSanitizer: mblob_runtime and the runtime tests only)"

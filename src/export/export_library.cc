@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "../pack/pack_util.h"
+#include "blob_only.h"
 #include "mblob/core/digest.h"
 #include "mblob/core/file.h"
 #include "mblob/core/interrupts.h"
@@ -224,8 +225,9 @@ std::string ExportReport::summary() const {
     phases_text += (phases_text.empty() ? "" : ", ") + p.name + " " + seconds(p.elapsed);
   }
   std::string kept = workspace.empty() ? "" : "; intermediate files kept in " + workspace.string();
-  return fmt::format("exported {}: {} modules, blob {} ({} bytes), packer {}, output {}; {}{}",
-                     output.string(), modules, human_bytes(blob_bytes), blob_bytes, packer,
+  std::string how = direct ? "written directly (no compiler, no linker)" : "packer " + packer;
+  return fmt::format("exported {}: {} modules, blob {} ({} bytes), {}, output {}; {}{}",
+                     output.string(), modules, human_bytes(blob_bytes), blob_bytes, how,
                      human_bytes(output_bytes), phases_text, kept);
 }
 
@@ -238,14 +240,20 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   }
   check_output_is_not_input(out, export_inputs(tree));
   const Target& target = options.target.empty() ? host_target() : find_target(options.target);
-  Toolchain toolchain = Toolchain::for_triple(options.target, options.toolchain);
-  toolchain.check_available();
+  // A blob-only library is written directly (blob_only.h): no toolchain is looked up.
+  const bool direct = writes_directly(tree, options);
+  std::optional<Toolchain> toolchain;
+  if (!direct) {
+    toolchain.emplace(Toolchain::for_triple(options.target, options.toolchain));
+    toolchain->check_available();
+  }
   std::string packer_name = options.fpack_imports ? "callback" : options.packer;
   PackFn pack = options.fpack_imports ? options.fpack_imports : find_packer(options.packer).fn;
 
   ExportReport report;
   report.output = out;
   report.packer = packer_name;
+  report.direct = direct;
   Workspace ws(options.workspace);
   if (!options.workspace.empty()) report.workspace = ws.path();
 
@@ -294,7 +302,13 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   packers::detail::check_symbol("export", report.symbol, /*allow_dot=*/false);
 
   std::vector<fs::path> packed;
+  std::unique_ptr<SharedObjectWriter> direct_out;
   phase("pack", [&] {
+    if (direct) {
+      direct_out =
+          blob_only::start(blob, out, report.symbol, expected.digest_symbol, target, options);
+      return;
+    }
     PackRequest req;
     req.blob = &blob;
     req.symbol = report.symbol;
@@ -302,7 +316,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     req.format = options.format;
     req.target = &target;
     req.triple = options.target.empty() ? std::string(host_triple()) : options.target;
-    req.toolchain = &toolchain;
+    req.toolchain = &*toolchain;
     req.system_lib = options.system_lib;
     req.workspace = ws.path();
     req.settings = options.pack;
@@ -313,6 +327,11 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     // What the digest adds to the export's wall time: the wait for it after the pack.
     phase("digest", [&] {
       expected.digest = digest.get();
+      if (direct_out) {
+        direct_out->set_data(expected.digest_symbol,
+                             ByteView(expected.digest.data(), expected.digest.size()));
+        return;
+      }
       // The digest as a tiny object of its own, written by the native ELF writer whatever the
       // packer (so c-hex, asm-incbin, objcopy, command and callback outputs get it too).
       fs::path digest_object = ws.path() / "mblob_digest.o";
@@ -330,7 +349,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
         return;
       }
       fs::path obj = ws.path() / fmt::format("{}{}_{}.o", tag, n++, f.stem().string());
-      report.tool_steps.push_back(toolchain.compile(f, obj));
+      report.tool_steps.push_back(toolchain->compile(f, obj));
       link_inputs.push_back(obj);
     };
     for (const auto& f : packed) add(f, "pack");
@@ -378,13 +397,18 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   }
   auto link = [&] {
     link_start = Clock::now();
+    if (direct_out) {
+      verify(direct_out->staged());
+      direct_out->commit();
+      return;
+    }
     // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
     // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
     std::vector<std::string> flags;
     if (target.container == Container::coff) flags.push_back("-Wl,--export-all-symbols");
     report.tool_steps.push_back(options.system_lib
-                                    ? toolchain.archive(link_inputs, out, verify)
-                                    : toolchain.link_shared(link_inputs, out, flags, verify));
+                                    ? toolchain->archive(link_inputs, out, verify)
+                                    : toolchain->link_shared(link_inputs, out, flags, verify));
   };
   if (verify) {
     phase_started("link");

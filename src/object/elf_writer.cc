@@ -123,14 +123,7 @@ void put(ByteWriter& w, const T& s) {
 template <typename E>
 std::vector<std::uint8_t> elf_header(const Plan& plan, std::uint64_t shoff) {
   ElfEhdr<E> h{};
-  h.e_ident[kEI_MAG0] = kELFMAG0;
-  h.e_ident[kEI_MAG1] = kELFMAG1;
-  h.e_ident[kEI_MAG2] = kELFMAG2;
-  h.e_ident[kEI_MAG3] = kELFMAG3;
-  h.e_ident[kEI_CLASS] = E::is_64 ? kELFCLASS64 : kELFCLASS32;
-  h.e_ident[kEI_DATA] = E::endian == Endian::little ? kELFDATA2LSB : kELFDATA2MSB;
-  h.e_ident[kEI_VERSION] = kEV_CURRENT;
-  h.e_ident[kEI_OSABI] = kELFOSABI_NONE;
+  set_ident(h);
   h.e_type = kET_REL;
   h.e_machine = plan.target->machine;
   h.e_version = kEV_CURRENT;
