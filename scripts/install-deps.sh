@@ -31,6 +31,9 @@ PACKAGES=(
   gcc-mingw-w64-i686
   # pkg-config: the installed package's mblob.pc / mblob-runtime.pc are tested through it
   pkg-config
+  # Windows' loader for the exported DLLs (tests/wine, label "wine"): wine64 runs x86-64
+  # programs headless (about 35 s to install here; no i386 wine32, so no 32-bit programs)
+  wine wine64
   # benchmarks, and the demo's independent hash check (xxhsum)
   time hyperfine xxhash
   # bench/run (python3), its `xxd -i` method and its plot (gnuplot, pngcairo terminal)

@@ -66,8 +66,8 @@ unset TSAN_OPTIONS
 step "fuzz: ${FUZZ_SECONDS}s per reader"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$JOBS" --target fuzz_ffi_reader fuzz_legacy_reader \
-  fuzz_object_reader
-for layout in ffi legacy object; do
+  fuzz_object_reader fuzz_macho_reader
+for layout in ffi legacy object macho; do
   work=$(mktemp -d)
   cp fuzz/corpus/$layout/* "$work"/
   log="$work.log"
@@ -81,7 +81,7 @@ for layout in ffi legacy object; do
   rm -rf "$work" "$log"
 done
 echo "fuzz: no findings"
-PASSED=$((PASSED + 3))  # the three fuzz targets
+PASSED=$((PASSED + 4))  # the four fuzz targets
 
-# One closing line for CI: every ctest test of the three builds, plus the three fuzz runs.
+# One closing line for CI: every ctest test of the three builds, plus the four fuzz runs.
 echo "test.sh: ${PASSED} passed, ${FAILED} failed"
