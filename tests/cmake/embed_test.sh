@@ -146,17 +146,26 @@ not_a_target|nope FILE $work/data.bin SYMBOL d|is not a target
 EOF
 }
 
-# The package the examples find: the build tree's (tests/cmake/build_tree/mblobConfig.cmake).
-package_args() {
-  echo "-Dmblob_DIR=$HERE/build_tree" "-DMBLOB_BUILD_DIR=$(dirname "$MBLOB")"
+# The package the examples find: MBLOB's build tree installed (`cmake --install`) into a
+# temporary prefix, once per case. mblob_dir, the directory of its mblobConfig.cmake, is passed
+# as mblob_DIR, which CMake uses as it is, also under a toolchain file that confines package
+# search to its sysroot (CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY).
+install_package() {
+  [[ -n ${mblob_dir:-} ]] && return
+  cmake --install "$(dirname "$MBLOB")" --prefix "$work/prefix" >"$work/install.log" 2>&1 ||
+    fail "cmake --install: $(cat "$work/install.log")"
+  local config
+  config=$(find "$work/prefix" -name mblobConfig.cmake | head -n1)
+  [[ -n $config ]] || fail "no mblobConfig.cmake under $work/prefix"
+  mblob_dir=$(dirname "$config")
 }
 # GENERATOR: Ninja unless set. A sanitized build's runtime needs its sanitizers in the programs
 # that link it: MBLOB_TEST_LINK_FLAGS (set by tests/CMakeLists.txt) holds them.
 configure_with_package() {
   local source=$1 build=$2
   shift 2
-  # shellcheck disable=SC2046
-  cmake -S "$source" -B "$build" -G "${GENERATOR:-Ninja}" $(package_args) \
+  install_package
+  cmake -S "$source" -B "$build" -G "${GENERATOR:-Ninja}" -Dmblob_DIR="$mblob_dir" \
     -DCMAKE_EXE_LINKER_FLAGS="${MBLOB_TEST_LINK_FLAGS:-}" "$@" >"$work/configure.log" 2>&1 ||
     fail "configure $source: $(cat "$work/configure.log")"
 }
@@ -290,9 +299,25 @@ case_EmbedFollowsTheCrossCompilersTarget() {
   build "$work/gcc"
   check_aarch64_embed_example "$work/gcc"
   MBLOB_TEST_LINK_FLAGS="" configure_with_package "$SRC/examples/embed" "$work/clang" \
-    -DCMAKE_C_COMPILER=clang -DCMAKE_C_COMPILER_TARGET=aarch64-linux-gnu
+    -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64 -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_C_COMPILER_TARGET=aarch64-linux-gnu
   build "$work/clang"
   check_aarch64_embed_example "$work/clang"
+}
+
+# mblob_add_model_library() follows the cross compiler too: libmodel.so is an aarch64 library
+# whose blob mblob inspect reads back with a good digest and the manifest's payload sizes.
+case_ModelLibraryFollowsTheCrossCompilersTarget() {
+  command -v aarch64-linux-gnu-gcc >/dev/null || skip "no aarch64-linux-gnu-gcc (gcc-aarch64-linux-gnu)"
+  MBLOB_TEST_LINK_FLAGS="" configure_with_package "$SRC/examples/model" "$work/b" \
+    -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64 -DCMAKE_C_COMPILER=aarch64-linux-gnu-gcc
+  build "$work/b" --target model_mblob_export  # the program would need an aarch64 runtime
+  readelf -h "$work/b/libmodel.so" | grep -q 'Machine:.*AArch64' || fail "libmodel.so is not aarch64"
+  local report
+  report=$(run "$MBLOB" inspect "$work/b/libmodel.so")
+  [[ $report == *"digest ok"* ]] || fail "inspect: $report"
+  [[ $report == *"params  $(stat -c %s "$SRC/examples/model/weights.txt") bytes"* ]] ||
+    fail "inspect: no params module of weights.txt's size: $report"
 }
 
 "case_$CASE"
