@@ -15,6 +15,8 @@ PACKAGES=(
   clang-19
   # host linkers and object tools used by the tests
   binutils mold llvm
+  # eu-elflint (elfutils): checks the blob-only shared objects mblob writes without a linker
+  elfutils
   # cross toolchains and emulators for the cross-target tests
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-user
   # cross C++ compilers: the device-only runtime (-DMBLOB_RUNTIME_ONLY=ON) is cross-built with
@@ -29,8 +31,13 @@ PACKAGES=(
   gcc-mingw-w64-i686
   # pkg-config: the installed package's mblob.pc / mblob-runtime.pc are tested through it
   pkg-config
+  # Windows' loader for the exported DLLs (tests/wine, label "wine"): wine64 runs x86-64
+  # programs headless (about 35 s to install here; no i386 wine32, so no 32-bit programs)
+  wine wine64
   # benchmarks, and the demo's independent hash check (xxhsum)
   time hyperfine xxhash
+  # bench/run (python3), its `xxd -i` method and its plot (gnuplot, pngcairo terminal)
+  python3 xxd gnuplot-nox
 )
 
 missing=()

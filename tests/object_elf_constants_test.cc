@@ -22,6 +22,11 @@ TEST(ElfConstants, CoexistWithSystemElfHAndAgreeWithIt) {
   static_assert(EF_ARM_EABI_VER5 == kEF_ARM_EABI_VER5 && EF_MIPS_ARCH_64R2 == kEF_MIPS_ARCH_64R2);
   static_assert(ELFCLASS64 == kELFCLASS64 && ELFDATA2MSB == kELFDATA2MSB &&
                 EI_NIDENT == kEI_NIDENT);
+  static_assert(SHT_GNU_HASH == kSHT_GNU_HASH && DT_GNU_HASH == kDT_GNU_HASH &&
+                DT_HASH == kDT_HASH && DT_SONAME == kDT_SONAME && DT_SYMENT == kDT_SYMENT &&
+                DT_STRSZ == kDT_STRSZ && DT_STRTAB == kDT_STRTAB && DT_SYMTAB == kDT_SYMTAB);
+  static_assert(sizeof(ElfDyn<Elf64LE>) == sizeof(Elf64_Dyn) &&
+                sizeof(ElfDyn<Elf32BE>) == sizeof(Elf32_Dyn));
   // And at run time, so the test is listed and counted.
   EXPECT_EQ(std::uint32_t{SHT_NOTE}, kSHT_NOTE);
   EXPECT_EQ(std::uint16_t{EM_PPC64}, kEM_PPC64);

@@ -76,6 +76,7 @@ void print_summary(const ExportArgs& a, const ExportReport& r, const std::string
   j["section"] =
       r.section.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.section);
   j["packer"] = r.packer;
+  j["direct"] = r.direct;
   j["modules"] = r.modules;
   j["blob_bytes"] = r.blob_bytes;
   j["output_bytes"] = r.output_bytes;
@@ -98,18 +99,20 @@ int run_export(const ExportArgs& a) {
   ExportOptions o;
   // Usage errors before any work: sizes, names of the target, packer and linker.
   o.pack.align = parse_size("--align", a.align);
+  const Target& target = a.target.empty() ? host_target() : find_target(a.target);
   try {
-    check_alignment(o.pack.align, "--align: ");
+    check_alignment(o.pack.align, target.container, "--align: ");
   } catch (const UsageError&) {
     throw;
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
-  const Target& target = a.target.empty() ? host_target() : find_target(a.target);
   find_packer(a.packer);
   o.toolchain.cc = a.cc;
   o.toolchain.linker = a.linker;
-  Toolchain::for_triple(a.target, o.toolchain);
+  // Overrides are checked before any work (every row has a toolchain; a blob-only library is
+  // written directly and runs none of it).
+  Toolchain::for_target(target, o.toolchain);
   std::optional<Format> format;
   if (!a.format.empty()) {
     format = parse_format(a.format);
@@ -146,8 +149,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->footer(
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
-      "host code and link everything with the target's toolchain. For ELF targets it also\n"
-      "defines <prefix>__mblob_digest, the blob's XXH3-128 (16 bytes; --no-digest leaves it\n"
+      "host code and link everything with the target's toolchain (`mblob targets` shows\n"
+      "each row's). For ELF targets it also defines <prefix>__mblob_digest, the blob's XXH3-128 "
+      "(16 bytes; --no-digest leaves it\n"
       "out; `mblob verify` checks it). Before the output replaces the previous file, export\n"
       "reads it back (ELF libraries, PE DLLs through their export table, ar archives of ELF or\n"
       "COFF objects) and checks that it defines the blob symbol with the serialized size and\n"
@@ -161,6 +165,12 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "payload, a host source or an object are refused before any work (exit status 2).\n"
       "Every run works in its own fresh directory mblob-export-XXXXXX: under $TMPDIR,\n"
       "removed afterwards, or inside --workspace, kept there (the summary line names it).\n\n"
+      "Blob-only libraries: a manifest with no host sources or objects, exported as a shared\n"
+      "library for an ELF target (all but MIPS), is written directly by mblob: no compiler, no\n"
+      "linker, no toolchain installed (the summary says \"written directly\"). The file has the\n"
+      "blob and digest symbols in .dynsym, .hash and .gnu.hash, and the blob in a read-only\n"
+      "segment of its own (docs/blob-only.md). --packer other than native, --cc, --linker\n"
+      "and --system-lib take the linked path instead; --align may be at most 64K there.\n\n"
       "Manifest (JSON; paths relative to it; the first module is the root; kind \"host\" marks\n"
       "host code, merged into the \"_lib\" entry):\n"
       "  {\"format\": \"ffi\",\n"
@@ -230,7 +240,8 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   add_verbose_flag(sub, a->verbose);
   add_json_flag(sub, a->json,
                 "{output, symbol, target, section (of the blob symbol in the output, as the verify "
-                "phase found it), packer, modules, "
+                "phase found it), packer, direct (true: a blob-only library written with no "
+                "compiler or linker), modules, "
                 "blob_bytes, output_bytes, phases: [{name, seconds}], tool_steps: [{action, "
                 "command, output, seconds}]} (also with --quiet).");
   sub->callback([a, &selected] { selected = [a] { return run_export(*a); }; });

@@ -61,6 +61,7 @@ struct ExportReport {
   std::size_t modules = 0;  // blob entries
   std::vector<ExportPhase> phases;
   std::vector<ToolStep> tool_steps;
+  bool direct = false;              // written directly (writes_directly): no compiler, no linker
   std::filesystem::path workspace;  // the run's kept directory inside options.workspace, or ""
   std::string summary() const;      // one line
 };
@@ -71,6 +72,13 @@ struct ExportReport {
 // payload, a host source or an object, before any work starts.
 ExportReport export_library(const ModuleTree& tree, const std::filesystem::path& out,
                             const ExportOptions& options = {});
+
+// Whether export_library writes the library directly, with no compiler, linker or toolchain
+// (a blob-only library, object/elf_shared_object.h): the tree has no host sources or objects,
+// the output is a shared library (not system_lib), the target is ELF (not MIPS), and nothing
+// asks for the toolchain or another packer (packer "native", no fpack_imports, no cc or linker
+// override, default visibility, no section).
+bool writes_directly(const ModuleTree& tree, const ExportOptions& options);
 
 // The manifest `mblob export` reads (JSON; paths relative to the manifest's directory; the
 // first module is the root):

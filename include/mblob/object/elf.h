@@ -131,6 +131,7 @@ inline constexpr std::uint16_t kSHN_XINDEX = 0xffff;
 inline constexpr std::uint32_t kSHT_NULL = 0, kSHT_PROGBITS = 1, kSHT_SYMTAB = 2, kSHT_STRTAB = 3,
                                kSHT_RELA = 4, kSHT_HASH = 5, kSHT_DYNAMIC = 6, kSHT_NOTE = 7,
                                kSHT_NOBITS = 8, kSHT_REL = 9, kSHT_DYNSYM = 11;
+inline constexpr std::uint32_t kSHT_GNU_HASH = 0x6ffffff6;  // GNU extension: .gnu.hash
 
 // ---- sh_flags
 inline constexpr std::uint64_t kSHF_WRITE = 0x1;
@@ -152,6 +153,11 @@ constexpr std::uint8_t st_info(std::uint8_t bind, std::uint8_t type) {
   return static_cast<std::uint8_t>((bind << 4) | (type & 0xf));
 }
 
+// ---- Dynamic section: d_tag values (gABI "Dynamic Section"; DT_GNU_HASH is the GNU extension)
+inline constexpr std::uint32_t kDT_NULL = 0, kDT_HASH = 4, kDT_STRTAB = 5, kDT_SYMTAB = 6,
+                               kDT_STRSZ = 10, kDT_SYMENT = 11, kDT_SONAME = 14;
+inline constexpr std::uint32_t kDT_GNU_HASH = 0x6ffffef5;
+
 // ---- Structures
 
 // Elf32_Ehdr / Elf64_Ehdr: same field order, class-sized addresses and offsets.
@@ -172,6 +178,20 @@ struct ElfEhdr {
   U16<E> e_shnum;
   U16<E> e_shstrndx;
 };
+
+// e_ident of a header of layout E: the magic, its class and data encoding, EV_CURRENT and
+// ELFOSABI_NONE (the padding stays zero).
+template <typename E>
+void set_ident(ElfEhdr<E>& h) {
+  h.e_ident[kEI_MAG0] = kELFMAG0;
+  h.e_ident[kEI_MAG1] = kELFMAG1;
+  h.e_ident[kEI_MAG2] = kELFMAG2;
+  h.e_ident[kEI_MAG3] = kELFMAG3;
+  h.e_ident[kEI_CLASS] = E::is_64 ? kELFCLASS64 : kELFCLASS32;
+  h.e_ident[kEI_DATA] = E::endian == Endian::little ? kELFDATA2LSB : kELFDATA2MSB;
+  h.e_ident[kEI_VERSION] = kEV_CURRENT;
+  h.e_ident[kEI_OSABI] = kELFOSABI_NONE;
+}
 
 // Elf32_Shdr / Elf64_Shdr: sh_flags, sh_addr, sh_offset, sh_size, sh_addralign and sh_entsize
 // are class-sized; sh_name, sh_type, sh_link and sh_info are 32-bit in both.
@@ -239,6 +259,15 @@ struct Elf64Phdr {
 template <typename E>
 using ElfPhdr = std::conditional_t<E::is_64, Elf64Phdr<E>, Elf32Phdr<E>>;
 
+// Elf32_Dyn / Elf64_Dyn: d_tag (signed) and d_un (d_val or d_ptr), both class-sized. Every tag
+// mblob writes is positive, so the unsigned word holds it.
+template <typename E>
+struct ElfDyn {
+  Word<E> d_tag;
+  Word<E> d_un;
+};
+
+static_assert(sizeof(ElfDyn<Elf32LE>) == 8 && sizeof(ElfDyn<Elf64BE>) == 16);
 static_assert(sizeof(ElfEhdr<Elf32LE>) == 52 && sizeof(ElfEhdr<Elf64BE>) == 64);
 static_assert(sizeof(ElfShdr<Elf32BE>) == 40 && sizeof(ElfShdr<Elf64LE>) == 64);
 static_assert(sizeof(ElfSym<Elf32LE>) == 16 && sizeof(ElfSym<Elf64BE>) == 24);
