@@ -127,6 +127,7 @@ TEST(ElfSharedObject, StrippedCopiesStillLoad) {
 #endif
   MBLOB_REQUIRE_TOOL(strip, "strip");
   MBLOB_REQUIRE_TOOL(objcopy, "objcopy");
+  const std::string elflint = test::find_tool("eu-elflint");  // also checked when installed
   test::TempDir dir;
   auto payload = test::pattern_bytes(70000, 5);
   fs::path so = write_so(dir, "full.so", payload);
@@ -145,6 +146,10 @@ TEST(ElfSharedObject, StrippedCopiesStillLoad) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");  // no "section ... can't be allocated in segment" or other complaint
     expect_loads_with_blob(c.out, payload);
+    if (!elflint.empty()) {
+      auto lint = test::run({elflint, "--gnu-ld", c.out.string()});
+      EXPECT_EQ(lint.out, "No errors\n") << lint.err;
+    }
   }
 }
 
