@@ -53,7 +53,7 @@ void expect_loads_with_blob(const fs::path& so, const std::vector<std::uint8_t>&
   ASSERT_NE(h, nullptr) << ::dlerror();
   const auto* blob = static_cast<const std::uint8_t*>(::dlsym(h, kBlob));
   ASSERT_NE(blob, nullptr) << so;
-  EXPECT_EQ(std::memcmp(blob, payload.data(), payload.size()), 0);
+  EXPECT_TRUE(payload.empty() || std::memcmp(blob, payload.data(), payload.size()) == 0);
   // dladdr1 finds symbols by address inside the mapped segments; an empty blob's segment maps
   // nothing, so its st_size (0) is checked in the file only (the caller reads it with readelf).
   if (!payload.empty()) {
