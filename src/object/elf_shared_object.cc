@@ -53,7 +53,7 @@ const Target& resolve_target(const SharedObjectSpec& spec) {
   return spec.target != nullptr ? *spec.target : host_target();
 }
 
-// One defined symbol: the blob (section kBlobSection) or a small object (its own section).
+// One defined symbol: the blob or a small object, each in a section of its own.
 struct Symbol {
   std::string name;
   std::uint32_t dynstr = 0;  // st_name in .dynstr
