@@ -19,6 +19,9 @@ PACKAGES=(
   elfutils
   # cross toolchains and emulators for the cross-target tests
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu qemu-user
+  # cross C++ compilers: the device-only runtime (-DMBLOB_RUNTIME_ONLY=ON) is cross-built with
+  # cmake/toolchains/<triple>.cmake, and a loader against it run under qemu (tests/packaging)
+  g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   # the cross C libraries' headers (recommended by the cross gcc packages, which
   # --no-install-recommends skips): cross presets compile code that includes <stdio.h>
   libc6-dev-arm64-cross libc6-dev-riscv64-cross
@@ -26,8 +29,15 @@ PACKAGES=(
   gcc-mingw-w64-x86-64
   # i386 COFF objects and PE32 DLLs for the COFF reader's tests (leading underscores, PE32)
   gcc-mingw-w64-i686
+  # pkg-config: the installed package's mblob.pc / mblob-runtime.pc are tested through it
+  pkg-config
+  # Windows' loader for the exported DLLs (tests/wine, label "wine"): wine64 runs x86-64
+  # programs headless (about 35 s to install here; no i386 wine32, so no 32-bit programs)
+  wine wine64
   # benchmarks, and the demo's independent hash check (xxhsum)
   time hyperfine xxhash
+  # bench/run (python3), its `xxd -i` method and its plot (gnuplot, pngcairo terminal)
+  python3 xxd gnuplot-nox
 )
 
 missing=()

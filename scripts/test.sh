@@ -48,10 +48,11 @@ step "asan build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$JOBS"
 step "asan tests"
-# The "big" label moves GiBs through the kernel; it ran in the dev build above.
+# The "big" label moves GiBs through the kernel, and the "bench" label (bench/run --smoke)
+# times tools; both ran in the dev build above.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-run_ctest --preset asan -j "$JOBS" -LE big
+run_ctest --preset asan -j "$JOBS" -LE 'big|bench'
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 step "tsan build (ThreadSanitizer: mblob_runtime and the runtime tests only)"
@@ -65,8 +66,8 @@ unset TSAN_OPTIONS
 step "fuzz: ${FUZZ_SECONDS}s per reader"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$JOBS" --target fuzz_ffi_reader fuzz_legacy_reader \
-  fuzz_object_reader
-for layout in ffi legacy object; do
+  fuzz_object_reader fuzz_macho_reader
+for layout in ffi legacy object macho; do
   work=$(mktemp -d)
   cp fuzz/corpus/$layout/* "$work"/
   log="$work.log"
@@ -80,7 +81,7 @@ for layout in ffi legacy object; do
   rm -rf "$work" "$log"
 done
 echo "fuzz: no findings"
-PASSED=$((PASSED + 3))  # the three fuzz targets
+PASSED=$((PASSED + 4))  # the four fuzz targets
 
-# One closing line for CI: every ctest test of the three builds, plus the three fuzz runs.
+# One closing line for CI: every ctest test of the three builds, plus the four fuzz runs.
 echo "test.sh: ${PASSED} passed, ${FAILED} failed"

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "mblob/object/target.h"
+#include "mblob/toolchain/toolchain.h"
 #include "object_tools.h"
 #include "support/test_support.h"
 
@@ -79,12 +81,12 @@ TEST(Cli, UnknownTargetIsAUsageErrorWithSuggestion) {
   r = test::run({cli(), "export", unreadable_manifest(dir).string(), "-o", (dir / "o.so").string(),
                  "--target", "riscv46-linux-gnu"});
   expect_usage_error(r, "unknown target 'riscv46-linux-gnu'; did you mean 'riscv64-linux-gnu'?");
-  // A target of the table that export has no toolchain for: a usage error too, before any work,
-  // when the manifest has host code (a blob-only library needs no toolchain: docs/blob-only.md).
-  test::SampleModel with_host;
-  r = test::run(with_host.export_argv("o.so", {"--target", "s390x-linux-gnu"}));
-  expect_usage_error(r, "no toolchain preset for target 's390x-linux-gnu'");
-  EXPECT_FALSE(fs::exists(with_host.dir / "o.so"));
+  // Every row of the table has a toolchain (derived from the row): export gets past the target
+  // and stops at the manifest (Cli.ExportResolvesEveryTargetRow walks every row).
+  r = test::run({cli(), "export", unreadable_manifest(dir).string(), "-o", (dir / "o.so").string(),
+                 "--target", "s390x-linux-gnu"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("not valid JSON"), std::string::npos) << r.err;
 }
 
 TEST(Cli, UnknownPackerIsAUsageError) {
@@ -131,15 +133,62 @@ TEST(Cli, TargetsListsTheTableAsJson) {
   EXPECT_EQ((*x86)["container"], "ELF");
   EXPECT_EQ((*x86)["class"], 64);
   EXPECT_EQ((*x86)["endian"], "little");
-  EXPECT_EQ((*x86)["e_machine"], 62);  // EM_X86_64
+  EXPECT_EQ((*x86)["machine"], 62);  // EM_X86_64
   EXPECT_EQ((*s390)["endian"], "big");
-  EXPECT_EQ((*s390)["e_machine"], 22);  // EM_S390
+  EXPECT_EQ((*s390)["machine"], 22);  // EM_S390
+  EXPECT_EQ((*s390)["toolchain"]["cc"], "s390x-linux-gnu-gcc");
   // The text table has the same rows (plus a header), and pack --list-targets is the same table.
   auto text = test::run_ok({cli(), "targets"});
   EXPECT_EQ(static_cast<std::size_t>(std::count(text.out.begin(), text.out.end(), '\n')),
             doc["targets"].size() + 1);
   EXPECT_EQ(test::run_ok({cli(), "pack", "--list-targets"}).out, text.out);
   EXPECT_EQ(test::run_ok({cli(), "pack", "--list-targets", "--json"}).out, r.out);
+}
+
+// Every row lists its container and the toolchain export builds its libraries with.
+TEST(Cli, TargetsListsEveryRowWithItsContainerAndToolchain) {
+  auto doc = nlohmann::json::parse(test::run_ok({cli(), "targets", "--json"}).out);
+  auto text = test::run_ok({cli(), "targets"}).out;
+  ASSERT_EQ(doc["targets"].size(), all_targets().size());
+  for (std::size_t i = 0; i < all_targets().size(); ++i) {
+    const Target& t = all_targets()[i];
+    const auto& row = doc["targets"][i];
+    EXPECT_EQ(row["triple"], t.triple);
+    EXPECT_EQ(row["container"], container_name(t.container));
+    EXPECT_EQ(row["toolchain"]["preset"], preset_for_target(t).name);
+    EXPECT_EQ(row["toolchain"]["cc"], preset_for_target(t).cc);
+    // The text line of the row names its format and its compiler.
+    std::size_t line = text.find("\n" + std::string(t.triple) + " ");
+    ASSERT_NE(line, std::string::npos) << t.triple;
+    std::string l = text.substr(line + 1, text.find('\n', line + 1) - line - 1);
+    EXPECT_NE(l.find(std::string(container_name(t.container))), std::string::npos) << l;
+    EXPECT_NE(l.find(std::string(preset_for_target(t).cc)), std::string::npos) << l;
+  }
+}
+
+// `mblob export --target <row>` gets past target and toolchain resolution for every row and for
+// the names that used to find only a preset or only a row: the run stops at the missing
+// manifest, not at the target.
+TEST(Cli, ExportResolvesEveryTargetRow) {
+  TempDir dir;
+  std::vector<std::string> names{"hexagon",
+                                 "x86_64-pc-windows-gnu",
+                                 "hexagon-unknown-elf:v73",
+                                 "riscv64-linux-gnu:lp64f",
+                                 "arm64",
+                                 "amd64"};
+  for (const auto& t : all_targets()) names.emplace_back(t.triple);
+  for (const auto& name : names) {
+    auto r = test::run({cli(), "export", (dir / "missing.json").string(), "-o",
+                        (dir / "out.so").string(), "--target", name});
+    EXPECT_EQ(r.exit_code, 1) << name << ": " << r.err;
+    EXPECT_NE(r.err.find("missing.json"), std::string::npos) << name << ": " << r.err;
+    EXPECT_EQ(r.err.find("target"), std::string::npos) << name << ": " << r.err;
+  }
+  auto r = test::run({cli(), "export", (dir / "missing.json").string(), "-o",
+                      (dir / "out.so").string(), "--target", "arm64-apple-macoss"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean 'arm64-apple-darwin'?"), std::string::npos) << r.err;
 }
 
 TEST(Cli, PackJsonSummary) {

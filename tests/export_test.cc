@@ -404,16 +404,6 @@ TEST(Export, MingwBlobCutShortInItsSectionFailsTheCheck) {
   EXPECT_FALSE(file_exists(out));
 }
 
-TEST(Export, NativePackerForACoffTargetSaysWhatToUseInstead) {
-  MBLOB_REQUIRE_TOOL(gcc, "x86_64-w64-mingw32-gcc");
-  Model m;
-  auto r = test::run({test::cli(), "export", m.manifest.string(), "-o", (m.dir / "m.dll").string(),
-                      "--target", "x86_64-w64-mingw32"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("c-hex"), std::string::npos) << r.err;
-  EXPECT_FALSE(file_exists(m.dir / "m.dll"));
-}
-
 TEST(Export, CompilerFailureShowsTheToolsStderrAndKeepsThePreviousOutput) {
   Model m;
   auto so = m.dir / "model.so";

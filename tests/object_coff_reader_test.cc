@@ -93,7 +93,7 @@ TEST(ObjectCoffReader, ObjectDataSymbolMapsToItsRawData) {
   auto found = find_named(file, "__tvm_ffi__library_bin");  // a long name: the string table
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].container, "pe-x86-64");
-  EXPECT_EQ(found[0].machine, IMAGE_FILE_MACHINE_AMD64);
+  EXPECT_EQ(found[0].machine, kIMAGE_FILE_MACHINE_AMD64);
   EXPECT_TRUE(found[0].size_is_extent);
   EXPECT_FALSE(found[0].leading_underscore);
   ASSERT_GE(found[0].size, kPayload.size());
@@ -206,7 +206,7 @@ TEST(ObjectCoffReader, Arm64ObjectIsNamedAsBfdNamesIt) {
   auto found = find_named(file, "blob");
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].container, "pe-aarch64-little");
-  EXPECT_EQ(found[0].machine, IMAGE_FILE_MACHINE_ARM64);
+  EXPECT_EQ(found[0].machine, kIMAGE_FILE_MACHINE_ARM64);
   EXPECT_EQ(slice(file, found[0].offset, kPayload.size()), kPayload);
 }
 
@@ -219,7 +219,7 @@ TEST(ObjectCoffReader, DllExportMapsThroughTheExportTableToItsBytes) {
   ASSERT_EQ(found.size(), 1u);
   const auto& loc = found[0].location;
   EXPECT_EQ(loc.container, "pei-x86-64");
-  EXPECT_EQ(loc.machine, IMAGE_FILE_MACHINE_AMD64);
+  EXPECT_EQ(loc.machine, kIMAGE_FILE_MACHINE_AMD64);
   EXPECT_TRUE(loc.size_is_extent);
   ASSERT_GE(loc.size, kPayload.size());
   EXPECT_LE(loc.offset + loc.size, file.size());
@@ -349,7 +349,7 @@ TEST(ObjectCoffReader, LyingObjectCountsAndOffsetsAreErrorsNamingTheRule) {
        [&](Bytes& f) {
          for (std::uint32_t i = 0; i < nsyms; ++i) {
            const std::size_t at = symtab + i * 18;
-           if (f[at + 16] == IMAGE_SYM_CLASS_EXTERNAL && get16(f, at + 12) != 0)
+           if (f[at + 16] == kIMAGE_SYM_CLASS_EXTERNAL && get16(f, at + 12) != 0)
              put16(f, at + 12, 999);
            i += f[at + 17];
          }

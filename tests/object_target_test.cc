@@ -110,6 +110,148 @@ TEST(ObjectTarget, VendorFieldsAndArchAliasesNameTheSameRow) {
   EXPECT_EQ(find_target("x86_64-linux").triple, "x86_64-linux-gnu");
 }
 
+TEST(ObjectTarget, BareArm64IsAarch64Linux) {
+  EXPECT_EQ(find_target("arm64").triple, "aarch64-linux-gnu");
+  EXPECT_EQ(find_target("aarch64").triple, "aarch64-linux-gnu");
+  EXPECT_EQ(find_target("ARM64").triple, "aarch64-linux-gnu");
+}
+
+TEST(ObjectTarget, BareAmd64IsX86_64Linux) {
+  EXPECT_EQ(find_target("amd64").triple, "x86_64-linux-gnu");
+  EXPECT_EQ(find_target("x86_64").triple, "x86_64-linux-gnu");
+  EXPECT_EQ(find_target("x86-64").triple, "x86_64-linux-gnu");
+}
+
+// A bare architecture names the first row of that architecture (and variant), in table order.
+TEST(ObjectTarget, BareArchitectureIsItsFirstRow) {
+  EXPECT_EQ(find_target("hexagon").triple, "hexagon-unknown-elf");
+  EXPECT_EQ(find_target("hexagon:v73").triple, "hexagon-unknown-elf:v73");
+  EXPECT_EQ(find_target("riscv64").triple, "riscv64-linux-gnu");
+  EXPECT_EQ(find_target("riscv32").triple, "riscv32-unknown-elf");
+  EXPECT_EQ(find_target("i386").triple, "i686-linux-gnu");
+  EXPECT_EQ(find_target("ppc64le").triple, "powerpc64le-linux-gnu");
+  EXPECT_EQ(lookup_target("vax"), nullptr);
+  EXPECT_EQ(lookup_target("hexagon:v99"), nullptr);
+}
+
+TEST(ObjectTarget, RowAliasesNameTheirRow) {
+  EXPECT_EQ(find_target("x86_64-pc-windows-gnu").triple, "x86_64-w64-mingw32");
+  EXPECT_EQ(find_target("x86_64-w64-windows-gnu").triple, "x86_64-w64-mingw32");
+  EXPECT_EQ(find_target("i686-pc-windows-gnu").triple, "i686-w64-mingw32");
+  EXPECT_EQ(find_target("arm64-apple-macos").triple, "arm64-apple-darwin");
+  EXPECT_EQ(find_target("aarch64-apple-darwin").triple, "arm64-apple-darwin");
+  EXPECT_EQ(find_target("x86_64-apple-macosx").triple, "x86_64-apple-darwin");
+  EXPECT_EQ(find_target("aarch64-apple-ios").triple, "arm64-apple-ios");
+  EXPECT_EQ(find_target("x86_64-windows-msvc").triple, "x86_64-pc-windows-msvc");
+  EXPECT_EQ(find_target("arm64-pc-windows-msvc").triple, "aarch64-pc-windows-msvc");
+}
+
+// No spelling (triple or alias, normalized) names two rows.
+TEST(ObjectTarget, EverySpellingNamesOneRow) {
+  std::set<std::string> seen;
+  for (const auto& t : all_targets()) {
+    std::string names = std::string(t.triple) + " " + std::string(t.aliases);
+    std::size_t pos = 0;
+    while (pos < names.size()) {
+      std::size_t end = names.find(' ', pos);
+      if (end == std::string::npos) end = names.size();
+      std::string name = names.substr(pos, end - pos);
+      pos = end + 1;
+      if (name.empty()) continue;
+      EXPECT_TRUE(seen.insert(normalize_triple(name)).second) << name;
+      EXPECT_EQ(&find_target(name), &t) << name;
+    }
+  }
+}
+
+TEST(ObjectTarget, UnknownTripleSuggestsClosest) {
+  auto message = [](std::string_view name) {
+    try {
+      find_target(name);
+    } catch (const UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message("aarch64-linux-gnux").find("; did you mean 'aarch64-linux-gnu'?"),
+            std::string::npos);
+  EXPECT_NE(message("x86_64-apple-darwn").find("; did you mean 'x86_64-apple-darwin'?"),
+            std::string::npos);
+  // Compared normalized, suggested canonical: one edit from the alias arm64-apple-macos.
+  EXPECT_NE(message("arm64-apple-macoss").find("; did you mean 'arm64-apple-darwin'?"),
+            std::string::npos);
+  EXPECT_NE(message("hexagn").find("; did you mean 'hexagon-unknown-elf'?"), std::string::npos)
+      << message("hexagn");
+  EXPECT_EQ(message("vax-dec-ultrix").find("did you mean"), std::string::npos);
+}
+
+// What the Mach-O and COFF writers dispatch on (<mach-o/loader.h>, the PE/COFF specification).
+TEST(ObjectTarget, AppleAndWindowsRowsCarryTheirContainerFacts) {
+  struct Want {
+    const char* triple;
+    Container container;
+    bool is_64;
+    std::uint32_t machine;
+    std::uint32_t flags;
+    const char* section;
+    const char* prefix;
+  };
+  const Want wants[] = {
+      {"x86_64-apple-darwin", Container::macho, true, 0x01000007, 3, "__TEXT,__const", "_"},
+      {"arm64-apple-darwin", Container::macho, true, 0x0100000c, 0, "__TEXT,__const", "_"},
+      {"arm64-apple-ios", Container::macho, true, 0x0100000c, 0, "__TEXT,__const", "_"},
+      {"x86_64-w64-mingw32", Container::coff, true, 0x8664, 0, ".rdata", ""},
+      {"i686-w64-mingw32", Container::coff, false, 0x14c, 0, ".rdata", "_"},
+      {"x86_64-pc-windows-msvc", Container::coff, true, 0x8664, 0, ".rdata", ""},
+      {"aarch64-pc-windows-msvc", Container::coff, true, 0xaa64, 0, ".rdata", ""},
+  };
+  for (const auto& w : wants) {
+    const Target& t = find_target(w.triple);
+    EXPECT_EQ(t.triple, w.triple);
+    EXPECT_EQ(t.container, w.container) << w.triple;
+    EXPECT_EQ(t.is_64, w.is_64) << w.triple;
+    EXPECT_EQ(t.endian, Endian::little) << w.triple;
+    EXPECT_EQ(t.machine, w.machine) << w.triple;
+    EXPECT_EQ(t.flags, w.flags) << w.triple;
+    EXPECT_EQ(t.section, w.section) << w.triple;
+    EXPECT_EQ(t.symbol_prefix, w.prefix) << w.triple;
+  }
+  EXPECT_EQ(find_target("x86_64-apple-darwin").platform, 1u);  // PLATFORM_MACOS
+  EXPECT_EQ(find_target("arm64-apple-ios").platform, 2u);      // PLATFORM_IOS
+}
+
+// A Mach-O row's minimum OS is one fact: LC_BUILD_VERSION's minos (min_os), the compiler's
+// --target version and the linker's -platform_version name the same version.
+TEST(ObjectTarget, AppleRowsNameOneMinimumOs) {
+  for (const auto& t : all_targets()) {
+    if (t.container != Container::macho) {
+      EXPECT_EQ(t.platform, 0u) << t.triple;
+      EXPECT_EQ(t.min_os, 0u) << t.triple;
+      continue;
+    }
+    std::string version =
+        std::to_string(t.min_os >> 16) + "." + std::to_string((t.min_os >> 8) & 0xff);
+    std::string os = t.platform == 1 ? "macos" : "ios";
+    EXPECT_NE(t.toolchain.target_flags.find("-apple-" + os + version), std::string::npos)
+        << t.triple << ": " << t.toolchain.target_flags;
+    EXPECT_NE(
+        t.toolchain.link_flags.find("-platform_version " + os + " " + version + " " + version),
+        std::string::npos)
+        << t.triple << ": " << t.toolchain.link_flags;
+  }
+}
+
+// Every row carries its default toolchain (the toolchain layer's presets are made from these).
+TEST(ObjectTarget, EveryRowNamesItsDefaultToolchain) {
+  for (const auto& t : all_targets()) {
+    EXPECT_FALSE(t.toolchain.cc.empty()) << t.triple;
+    EXPECT_FALSE(t.toolchain.ar.empty()) << t.triple;
+    EXPECT_FALSE(t.toolchain.linkers.empty()) << t.triple;
+    EXPECT_FALSE(t.toolchain.cc_package.empty()) << t.triple;
+    EXPECT_FALSE(t.note.empty()) << t.triple;
+  }
+}
+
 TEST(ObjectTarget, UnknownTripleIsAnErrorListingTheKnownOnes) {
   try {
     find_target("vax-dec-ultrix");

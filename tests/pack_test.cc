@@ -10,6 +10,7 @@
 #include "../src/pack/builtin.h"
 #include "mblob/core/digest.h"
 #include "mblob/format/writer.h"
+#include "mblob/object/object_writer.h"
 #include "mblob/pack/packer.h"
 #include "mblob/runtime/library.h"
 #include "mblob/toolchain/toolchain.h"
@@ -59,7 +60,7 @@ PackRequest request(const Sample& s, const fs::path& workspace, const Toolchain*
   r.blob = &s.blob;
   r.symbol = kSymbol;
   r.target = target ? target : &host_target();
-  r.triple = target ? std::string(target->triple) : std::string(host_triple());
+  r.triple = target ? std::string(target->triple) : std::string(host_target().triple);
   r.toolchain = tc;
   r.workspace = workspace;
   return r;
@@ -494,7 +495,7 @@ TEST(PackAsmIncbin, InvalidSymbolIsRefused) {
   EXPECT_NE(e.find("asm-incbin: invalid symbol name"), std::string::npos) << e;
 }
 
-// The section rule is the object layer's (object/section_rules.h), shared with the native writer.
+// The section rule is the object layer's (object/naming_rules.h), shared with the native writer.
 TEST(PackAsmIncbin, SectionsLinkersDoNotLoadAreRefusedWithTheReason) {
   TempDir dir;
   Sample s(dir.path());
@@ -518,6 +519,72 @@ TEST(PackAsmIncbin, SectionsLinkersDoNotLoadAreRefusedWithTheReason) {
     EXPECT_NE(e.find(why), std::string::npos) << e;
     EXPECT_FALSE(fs::exists(dir / "ws" / "devc.s")) << section;
   }
+}
+
+// One section rule (object/naming_rules.h) for the native writer and asm-incbin: each name is
+// taken by both or refused by both. (asm-incbin used to refuse '-', which the writer takes.)
+TEST(PackAsmIncbin, SectionRuleIsTheSameForWriterAndPackers) {
+  TempDir dir;
+  Sample s(dir.path());
+  const char* names[] = {".rodata",    ".rodata.my-blob", ".rodata$1",  ".data.w",  ".lrodata.x",
+                         ".debug_x",   ".note.y",         ".rela.z",    "a b",      "x,y",
+                         ".rodata\"x", "sec;tion",        ".comment.c", ".bss.big", ".rodata.ok_2"};
+  int taken = 0;
+  for (const char* name : names) {
+    ObjectSpec spec;
+    spec.symbol = kSymbol;
+    spec.section = name;
+    std::string writer = error_of([&] { validate(spec); });
+    PackRequest r = request(s, dir / "ws", nullptr);
+    r.settings.section = name;
+    std::string packer = error_of([&] { pack("asm-incbin", r); });
+    bool writer_takes = writer == "(no error)";
+    EXPECT_EQ(writer_takes, packer == "(no error)") << name << ": " << writer << " | " << packer;
+    // Refused with the same reason, the packer's name in front.
+    if (!writer_takes) {
+      EXPECT_EQ("asm-incbin: " + writer, packer) << name;
+    }
+    taken += writer_takes;
+  }
+  EXPECT_EQ(taken, 6);
+}
+
+// A section name with '-' really assembles, with GNU as and with LLVM's integrated assembler.
+TEST(PackAsmIncbin, SectionNameWithADashAssemblesWithGnuAndLlvm) {
+  MBLOB_REQUIRE_TOOL(readobj, "llvm-readobj");
+  for (const char* preset : {"host-gcc", "host-clang"}) {
+    SCOPED_TRACE(preset);
+    Toolchain tc = Toolchain::named(preset);
+    if (!tc.missing_tools().empty()) continue;
+    TempDir dir;
+    Sample s(dir.path());
+    PackRequest r = request(s, dir / "ws", &tc);
+    r.settings.section = ".rodata.my-blob";
+    auto files = pack("asm-incbin", r);
+    ASSERT_EQ(files.size(), 1u);
+    tc.compile(files[0], dir / "devc.o");
+    RunResult sections = run_ok({readobj, "--sections", (dir / "devc.o").string()});
+    EXPECT_NE(sections.out.find("Name: .rodata.my-blob ("), std::string::npos) << sections.out;
+  }
+}
+
+// One symbol rule: '.' is taken where the name only goes into an object (the native writer,
+// asm-incbin), refused where it is also written in C (c-hex, c-embed, export).
+TEST(PackAsmIncbin, SymbolRuleIsTheSameForWriterAndPackers) {
+  TempDir dir;
+  Sample s(dir.path());
+  ObjectSpec spec;
+  spec.symbol = "blob.v1";
+  EXPECT_EQ(error_of([&] { validate(spec); }), "(no error)");
+  PackRequest r = request(s, dir / "ws", nullptr);
+  r.symbol = "blob.v1";
+  EXPECT_EQ(error_of([&] { pack("asm-incbin", r); }), "(no error)");
+  std::string c_hex = error_of([&] { pack("c-hex", r); });
+  EXPECT_NE(c_hex.find("c-hex: invalid symbol name 'blob.v1'"), std::string::npos) << c_hex;
+  r.symbol = "1blob";
+  spec.symbol = "1blob";
+  EXPECT_EQ("asm-incbin: " + error_of([&] { validate(spec); }),
+            error_of([&] { pack("asm-incbin", r); }));
 }
 
 // aarch64 with the cross gcc: the object holds the bytes under a sized global object symbol,
@@ -639,17 +706,7 @@ TEST(PackAsmIncbin, MingwDllExportsTheSymbol) {
 }
 
 TEST(PackAsmIncbin, MachOIsRefusedClearly) {
-  static const Target macho{"arm64-apple-darwin",
-                            Container::macho,
-                            true,
-                            Endian::little,
-                            0,
-                            0,
-                            "__const",
-                            "",
-                            0,
-                            "_",
-                            "test row"};
+  const Target& macho = find_target("arm64-apple-darwin");
   TempDir dir;
   Sample s(dir.path());
   std::string e = error_of([&] { pack("asm-incbin", request(s, dir / "ws", nullptr, &macho)); });

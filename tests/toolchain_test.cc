@@ -248,43 +248,130 @@ constexpr const char* kProgramSource = R"(
 int main(void) { printf("hello from %s\n", ARCH_NAME); return 0; }
 )";
 
-TEST(ToolchainPresets, TableHasEveryDocumentedPreset) {
+// The presets are derived from the target table: the two host presets, then exactly one per
+// row, named by the row's triple.
+TEST(ToolchainPresets, EveryRowHasOnePresetAndEveryPresetARow) {
   std::vector<std::string> names;
   for (const auto& p : toolchain_presets()) names.emplace_back(p.name);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"host-gcc", "host-clang", "aarch64-linux-gnu",
-                                      "riscv64-linux-gnu", "x86_64-w64-mingw32", "hexagon"}));
+  std::vector<std::string> want{"host-gcc", "host-clang"};
+  for (const auto& t : all_targets()) want.emplace_back(t.triple);
+  EXPECT_EQ(names, want);
+  for (const auto& p : toolchain_presets()) {
+    if (p.triple.empty()) continue;  // host-gcc, host-clang: this machine, by name only
+    const Target* row = lookup_target(p.triple);
+    ASSERT_NE(row, nullptr) << p.name;
+    EXPECT_EQ(row->triple, p.triple);
+    EXPECT_EQ(p.cc, row->toolchain.cc) << p.name;
+    EXPECT_EQ(p.target_flags, row->toolchain.target_flags) << p.name;
+    EXPECT_EQ(p.ld, row->toolchain.ld) << p.name;
+  }
   EXPECT_EQ(preset_by_name("hexagon").ld, "ld.lld");
-  EXPECT_THROW(preset_by_name("msvc"), Error);
+  EXPECT_EQ(preset_by_name("hexagon").name, "hexagon-unknown-elf");
+  EXPECT_THROW(preset_by_name("msvc"), UsageError);
+}
+
+// Every row resolves to a usable toolchain description: a compiler, an archiver, a shared
+// library suffix, linkers it accepts, and the Debian packages to name when a tool is missing.
+TEST(ToolchainPresets, EveryRowHasAToolchain) {
+  for (const auto& t : all_targets()) {
+    SCOPED_TRACE(std::string(t.triple));
+    const ToolchainPreset* p = nullptr;
+    ASSERT_NO_THROW(p = &preset_for_triple(t.triple));
+    EXPECT_EQ(p, &preset_for_target(t));
+    ASSERT_NO_THROW(Toolchain::for_target(t));
+    const ToolchainPreset& own = preset_by_name(t.triple);
+    EXPECT_EQ(own.triple, t.triple);
+    EXPECT_FALSE(own.cc.empty());
+    EXPECT_FALSE(own.cxx.empty());
+    EXPECT_FALSE(own.ar.empty());
+    EXPECT_FALSE(own.linkers.empty());
+    EXPECT_FALSE(own.shared_suffix.empty());
+    EXPECT_FALSE(own.shared_flag.empty());
+    EXPECT_FALSE(own.cc_package.empty());
+    EXPECT_FALSE(own.ar_package.empty());
+    EXPECT_EQ(own.ld.empty(), own.ld_package.empty());
+    for (const auto& tool : Toolchain(own).tools())
+      EXPECT_FALSE(tool.package.empty()) << tool.program;
+    // The shared library suffix is the container's.
+    std::string_view suffix = t.container == Container::coff    ? ".dll"
+                              : t.container == Container::macho ? ".dylib"
+                                                                : ".so";
+    EXPECT_EQ(own.shared_suffix, suffix);
+  }
+}
+
+// The four names that found a preset but no row, or a row but no preset, before the presets
+// were derived from the rows.
+TEST(ToolchainPresets, RowsThatHadNoPresetAndPresetsThatHadNoRowResolve) {
+  EXPECT_EQ(preset_for_triple("hexagon").name, "hexagon-unknown-elf");
+  EXPECT_EQ(preset_for_triple("x86_64-pc-windows-gnu").name, "x86_64-w64-mingw32");
+  EXPECT_EQ(preset_for_triple("hexagon-unknown-elf:v73").name, "hexagon-unknown-elf:v73");
+  EXPECT_EQ(preset_for_triple("riscv64-linux-gnu:lp64f").name, "riscv64-linux-gnu:lp64f");
+  EXPECT_EQ(Toolchain::for_triple("hexagon-unknown-elf:v73").compile_command("k.c", "k.o"),
+            (std::vector<std::string>{"clang-19", "--target=hexagon-unknown-elf", "-mv73", "-c",
+                                      "-O2", "-fPIC", "k.c", "-o", "k.o"}));
 }
 
 TEST(ToolchainPresets, TripleSelectsPreset) {
   EXPECT_EQ(preset_for_triple("").name, "host-gcc");
   EXPECT_EQ(preset_for_triple("host").name, "host-gcc");
-  EXPECT_EQ(preset_for_triple(host_triple()).name, "host-gcc");
-  if (host_triple() != "aarch64-linux-gnu") {
+  EXPECT_EQ(preset_for_triple(host_target().triple).name, "host-gcc");
+  if (host_target().triple != "aarch64-linux-gnu") {
     EXPECT_EQ(preset_for_triple("aarch64-linux-gnu").name, "aarch64-linux-gnu");
     EXPECT_EQ(preset_for_triple("aarch64-unknown-linux-gnu").name, "aarch64-linux-gnu");
+    EXPECT_EQ(preset_for_triple("arm64").name, "aarch64-linux-gnu");
   }
-  if (host_triple() != "riscv64-linux-gnu") {
+  if (host_target().triple != "riscv64-linux-gnu") {
     EXPECT_EQ(preset_for_triple("riscv64-linux-gnu").name, "riscv64-linux-gnu");
   }
   EXPECT_EQ(preset_for_triple("x86_64-w64-mingw32").name, "x86_64-w64-mingw32");
-  EXPECT_EQ(preset_for_triple("x86_64-pc-windows-gnu").name, "x86_64-w64-mingw32");
-  EXPECT_EQ(preset_for_triple("hexagon-unknown-elf").name, "hexagon");
-  EXPECT_EQ(preset_for_triple("hexagon").name, "hexagon");
+  EXPECT_EQ(preset_for_triple("x86_64-w64-windows-gnu").name, "x86_64-w64-mingw32");
+  EXPECT_EQ(preset_for_triple("hexagon-unknown-elf").name, "hexagon-unknown-elf");
+  EXPECT_EQ(preset_for_triple("hexagon-elf").name, "hexagon-unknown-elf");
+  EXPECT_EQ(preset_for_triple("arm64-apple-macos").name, "arm64-apple-darwin");
 }
 
-TEST(ToolchainPresets, UnknownTripleListsSupportedOnes) {
+TEST(ToolchainPresets, UnknownTripleSuggestsClosest) {
   try {
-    preset_for_triple("sparc64-sun-solaris");
-    FAIL() << "expected Error";
-  } catch (const Error& e) {
+    preset_for_triple("aarch64-linux-gnux");
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("no toolchain preset for target 'sparc64-sun-solaris'"), std::string::npos);
-    EXPECT_NE(msg.find("hexagon-elf"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("unknown target 'aarch64-linux-gnux'; did you mean 'aarch64-linux-gnu'?"),
+              std::string::npos)
+        << msg;
     EXPECT_NE(msg.find("x86_64-w64-mingw32"), std::string::npos) << msg;
   }
+  try {
+    preset_by_name("host-gc");
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'host-gcc'?"), std::string::npos)
+        << e.what();
+  }
+}
+
+// darwin rows link with ld64.lld itself (-dylib, the architecture and the platform version);
+// MSVC-flavoured rows with lld-link /dll; both compile with clang --target.
+TEST(ToolchainPresets, AppleAndMsvcRowsLinkWithTheirLldFlavour) {
+  auto mac = Toolchain::for_triple("arm64-apple-darwin");
+  EXPECT_EQ(mac.compile_command("k.c", "k.o"),
+            (std::vector<std::string>{"clang", "--target=arm64-apple-macos11.0", "-c", "-O2",
+                                      "-fPIC", "k.c", "-o", "k.o"}));
+  EXPECT_EQ(
+      mac.link_shared_command({"a.o"}, "m.dylib"),
+      (std::vector<std::string>{"ld64.lld-14", "-dylib", "-arch", "arm64", "-platform_version",
+                                "macos", "11.0", "11.0", "-o", "m.dylib", "a.o"}));
+  EXPECT_EQ(mac.shared_library_suffix(), ".dylib");
+  auto msvc = Toolchain::for_triple("x86_64-pc-windows-msvc");
+  auto compile = msvc.compile_command("k.c", "k.o");
+  EXPECT_EQ(compile.at(0), "clang");
+  EXPECT_EQ(compile.at(1), "--target=x86_64-pc-windows-msvc");
+  EXPECT_EQ(std::count(compile.begin(), compile.end(), "-fPIC"), 0);
+  auto link = msvc.link_shared_command({"a.o"}, "m.dll");
+  EXPECT_EQ(link.at(0), "lld-link");
+  EXPECT_EQ(link.at(1), "/dll");
+  EXPECT_EQ(Toolchain::for_triple("i686-w64-mingw32").preset().cc, "i686-w64-mingw32-gcc");
 }
 
 TEST(ToolchainPresets, SharedLibrarySuffixFollowsTarget) {
@@ -312,7 +399,7 @@ TEST(ToolchainPresets, LinkerOverrideMustBeKnownAndFitTheTarget) {
     Toolchain::named("hexagon", {.linker = "bfd"});
     FAIL();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "toolchain hexagon cannot link with bfd; it supports: lld");
+    EXPECT_STREQ(e.what(), "toolchain hexagon-unknown-elf cannot link with bfd; it supports: lld");
   }
   EXPECT_THROW(Toolchain::named("x86_64-w64-mingw32", {.linker = "mold"}), Error);
   EXPECT_THROW(Toolchain::named("riscv64-linux-gnu", {.linker = "gold"}), Error);
@@ -342,6 +429,7 @@ TEST(ToolchainPresets, CheckAvailableNamesMissingToolsAndPackages) {
   row.cc = "mblob-no-such-gcc";
   row.cc_package = "gcc-nowhere";
   row.ar = "mblob-no-such-ar";
+  row.ar_package = "binutils-nowhere";
   row.binutils_package = "binutils-nowhere";
   Toolchain tc(row);
   try {

@@ -7,7 +7,6 @@
 #include <future>
 #include <optional>
 
-#include "../pack/pack_util.h"
 #include "blob_only.h"
 #include "mblob/core/digest.h"
 #include "mblob/core/file.h"
@@ -17,6 +16,8 @@
 #include "mblob/export/export.h"
 #include "mblob/format/reader.h"
 #include "mblob/format/writer.h"
+#include "mblob/object/coff_writer.h"
+#include "mblob/object/naming_rules.h"
 #include "mblob/object/object_writer.h"
 #include "mblob/object/symbol_search.h"
 
@@ -166,7 +167,10 @@ void verify_digest_symbol(ByteView file, const std::string& where,
         "{}: the output does not define the digest symbol {}; the output was not written", where,
         e.digest_symbol));
   }
-  if (digest->size != e.digest.size() || file.size() - digest->offset < e.digest.size() ||
+  // Mach-O records no sizes: the symbol's extent (up to the next symbol) holds the 16 bytes.
+  const bool size_ok =
+      digest->size_is_extent ? digest->size >= e.digest.size() : digest->size == e.digest.size();
+  if (!size_ok || file.size() - digest->offset < e.digest.size() ||
       ByteView(file.data() + digest->offset, e.digest.size()) !=
           ByteView(e.digest.data(), e.digest.size())) {
     throw Error(fmt::format(
@@ -177,14 +181,15 @@ void verify_digest_symbol(ByteView file, const std::string& where,
 }
 
 // The post-link check of the output (`staged`, not yet renamed onto `out`): an ELF library, a
-// PE DLL (the symbol is one of its exports) or an ar archive of ELF or COFF objects. It maps the
+// PE DLL (the symbol is one of its exports), a Mach-O dylib or an ar archive of ELF, COFF or
+// Mach-O objects. It maps the
 // file and reads the headers, the symbol or export tables, the blob's first bytes (COFF/PE: its
 // header and module table) and the digest's 16 bytes: nothing is hashed. Returns the name of
 // the section holding the blob symbol (of its first definition).
 std::string verify_output(const fs::path& staged, const fs::path& out, const Expected& e) {
   MappedFile file(staged);
   const std::string where = out.string();
-  // i386 COFF objects spell C symbols with a leading '_'.
+  // i386 COFF objects and Mach-O files spell C symbols with a leading '_'.
   auto is = [](std::string_view n, const std::string& c) {
     return !c.empty() && (n == c || (n.size() == c.size() + 1 && n[0] == '_' && n.substr(1) == c));
   };
@@ -244,7 +249,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   const bool direct = writes_directly(tree, options);
   std::optional<Toolchain> toolchain;
   if (!direct) {
-    toolchain.emplace(Toolchain::for_triple(options.target, options.toolchain));
+    toolchain.emplace(Toolchain::for_target(target, options.toolchain));
     toolchain->check_available();
   }
   std::string packer_name = options.fpack_imports ? "callback" : options.packer;
@@ -281,13 +286,14 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     blob = serialize(tree, flat, so);
   });
   report.blob_bytes = blob.size();
-  // The integrity digest (ELF targets; a COFF DLL gets none, docs/inspect.md): the blob is read
-  // once, in chunks, on a second thread while the packer streams it into its object (the
+  // The integrity digest (ELF and Mach-O targets; a COFF DLL gets none, docs/inspect.md): the blob
+  // is read once, in chunks, on a second thread while the packer streams it into its object (the
   // native packer copies in the kernel, so the two overlap on two cores; a digest alone costs
   // ~0.27 s per GiB here). The verify phase compares the output's copy with this value.
   Expected expected;
   std::future<Digest128> digest;
-  if (options.digest && target.container == Container::elf) {
+  if (options.digest &&
+      (target.container == Container::elf || target.container == Container::macho)) {
     digest = std::async(std::launch::async, [&blob] {
       // Interrupts go to the main thread only: its InterruptsBlocked sections (creating and
       // registering temporaries) must not be run over by a handler on this thread.
@@ -299,7 +305,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   std::string base = options.symbol.empty() ? default_blob_symbol(options.format) : options.symbol;
   report.symbol = options.prefix + base;
   // The symbol goes into generated C (registration, c-hex, c-embed): a C identifier only.
-  packers::detail::check_symbol("export", report.symbol, /*allow_dot=*/false);
+  check_symbol_name(report.symbol, SymbolUse::c_identifier, "export: ");
 
   std::vector<fs::path> packed;
   std::unique_ptr<SharedObjectWriter> direct_out;
@@ -315,7 +321,7 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
     req.prefix = options.prefix;
     req.format = options.format;
     req.target = &target;
-    req.triple = options.target.empty() ? std::string(host_triple()) : options.target;
+    req.triple = options.target.empty() ? std::string(target.triple) : options.target;
     req.toolchain = &*toolchain;
     req.system_lib = options.system_lib;
     req.workspace = ws.path();
@@ -384,7 +390,8 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
   expected.packer = packer_name;
   expected.format = options.format;
   OutputCheck verify;
-  if (target.container == Container::elf || target.container == Container::coff) {
+  if (target.container == Container::elf || target.container == Container::coff ||
+      target.container == Container::macho) {
     verify = [&](const fs::path& staged) {
       auto t0 = Clock::now();
       verified = true;
@@ -403,9 +410,13 @@ ExportReport export_library(const ModuleTree& tree, const fs::path& out,
       return;
     }
     // A Linux shared object exports every global symbol; a DLL that has any dllexport (the
-    // blob's, from c-hex or asm-incbin) exports only those. Host code must stay reachable.
+    // blob's, from any packer) exports only those. Host code must stay reachable.
     std::vector<std::string> flags;
-    if (target.container == Container::coff) flags.push_back("-Wl,--export-all-symbols");
+    // lld-link (MSVC-flavoured rows) has no such option: there, as with MSVC, host code exports
+    // what it marks __declspec(dllexport).
+    if (target.container == Container::coff && coff_flavor(target) == CoffFlavor::gnu) {
+      flags.push_back("-Wl,--export-all-symbols");
+    }
     report.tool_steps.push_back(options.system_lib
                                     ? toolchain->archive(link_inputs, out, verify)
                                     : toolchain->link_shared(link_inputs, out, flags, verify));

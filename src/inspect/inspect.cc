@@ -37,7 +37,7 @@ ParsedBlob parse_found(ByteView bytes, const BlobSymbol& s, const std::string& w
 const SymbolLocation* digest_for(const BlobSymbol& s, const std::vector<SymbolLocation>& digests) {
   const SymbolLocation* any = nullptr;
   for (const auto& d : digests) {
-    if (d.name != s.prefix + symbols::kDigest) continue;
+    if (d.c_name() != s.prefix + symbols::kDigest) continue;
     if (d.member == s.location.member) return &d;
     if (any == nullptr) any = &d;
   }
@@ -52,7 +52,8 @@ void check_digest(ByteView file, FoundBlob& b, const std::vector<SymbolLocation>
     b.digest = DigestStatus::absent;
     return;
   }
-  if (d->size != b.computed.size()) {
+  // A size that is an extent (COFF, PE, Mach-O record none) bounds the 16 bytes from above.
+  if (d->size_is_extent ? d->size < b.computed.size() : d->size != b.computed.size()) {
     b.digest = DigestStatus::mismatch;
     b.digest_problem = fmt::format("the digest symbol {} has {} bytes, not 16", d->name, d->size);
     return;

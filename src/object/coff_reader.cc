@@ -63,8 +63,8 @@ std::string hex_of(std::uint32_t v) {
 }
 
 bool is_read_machine(std::uint16_t m) {
-  return m == IMAGE_FILE_MACHINE_AMD64 || m == IMAGE_FILE_MACHINE_I386 ||
-         m == IMAGE_FILE_MACHINE_ARM64;
+  return m == kIMAGE_FILE_MACHINE_AMD64 || m == kIMAGE_FILE_MACHINE_I386 ||
+         m == kIMAGE_FILE_MACHINE_ARM64;
 }
 
 }  // namespace
@@ -74,13 +74,13 @@ bool has_object_magic(ByteView file) {
   const std::uint16_t machine = load<std::uint16_t>(file.data(), Endian::little);
   const std::uint16_t sig2 = load<std::uint16_t>(file.data() + 2, Endian::little);
   const std::uint16_t version = load<std::uint16_t>(file.data() + 4, Endian::little);
-  if (machine == IMAGE_FILE_MACHINE_UNKNOWN && sig2 == kBigObjSig2) return version >= 2;
+  if (machine == kIMAGE_FILE_MACHINE_UNKNOWN && sig2 == kBigObjSig2) return version >= 2;
   return is_read_machine(machine);
 }
 
 bool has_image_magic(ByteView file) {
   return file.size() >= 2 &&
-         load<std::uint16_t>(file.data(), Endian::little) == IMAGE_DOS_SIGNATURE;
+         load<std::uint16_t>(file.data(), Endian::little) == kIMAGE_DOS_SIGNATURE;
 }
 
 // ---- Objects
@@ -89,7 +89,7 @@ ObjectFile::ObjectFile(ByteView file, std::string where) : file_(file), where_(s
   Reader r(file_, where_);
   const auto h = read_struct<FileHeader>(r, 0, "the COFF file header");
   machine_ = h.Machine;
-  if (machine_ == IMAGE_FILE_MACHINE_UNKNOWN && h.NumberOfSections == kBigObjSig2) {
+  if (machine_ == kIMAGE_FILE_MACHINE_UNKNOWN && h.NumberOfSections == kBigObjSig2) {
     throw Error(where_ +
                 ": a /bigobj COFF object (mingw -Wa,-mbig-obj, MSVC /bigobj), which mblob does "
                 "not read; build the object without it");
@@ -166,7 +166,7 @@ LocatedSymbol ObjectFile::locate(std::string_view name, const Symbol& s, std::ui
   }
   const auto sec = struct_at<SectionHeader>(sections_, number - 1);
   const std::string sec_name = printable(section_name(number - 1));
-  if ((sec.Characteristics & IMAGE_SCN_CNT_UNINITIALIZED_DATA) != 0 || sec.PointerToRawData == 0) {
+  if ((sec.Characteristics & kIMAGE_SCN_CNT_UNINITIALIZED_DATA) != 0 || sec.PointerToRawData == 0) {
     throw Error::at(where_, at,
                     "symbol " + printable(name) + " is in section " + sec_name +
                         ", which has no raw data (uninitialized data): it has no bytes in the "
@@ -215,7 +215,7 @@ void ObjectFile::for_each_symbol(const std::function<bool(std::string_view)>& wa
                           std::to_string(count) + " records)");
     }
     const std::size_t aux = s.NumberOfAuxSymbols;
-    const bool defined = s.StorageClass == IMAGE_SYM_CLASS_EXTERNAL && s.SectionNumber > 0;
+    const bool defined = s.StorageClass == kIMAGE_SYM_CLASS_EXTERNAL && s.SectionNumber > 0;
     if (defined && wanted(symbol_name(i))) found.push_back(i);
     i += aux;
   }
@@ -253,7 +253,7 @@ ImageFile::ImageFile(ByteView file, std::string where) : file_(file), where_(std
   const std::uint32_t pe_at = r.u32(Endian::little, "e_lfanew (the DOS header's PE offset)");
   r.seek(std::min<std::size_t>(pe_at, file_.size()));
   if (pe_at > file_.size() || r.remaining() < 4 ||
-      r.u32(Endian::little, "the PE signature") != IMAGE_NT_SIGNATURE) {
+      r.u32(Endian::little, "the PE signature") != kIMAGE_NT_SIGNATURE) {
     throw Error::at(where_, pe_at,
                     "no \"PE\\0\\0\" signature at e_lfanew " + std::to_string(pe_at) +
                         ": an MZ file that is not a PE image (a DOS program?)");
@@ -270,8 +270,8 @@ ImageFile::ImageFile(ByteView file, std::string where) : file_(file), where_(std
   const std::uint16_t magic = load<std::uint16_t>(opt.data(), Endian::little);
   std::uint64_t fixed = 0;
   std::uint32_t directories = 0;
-  if (magic == IMAGE_NT_OPTIONAL_HDR32_MAGIC || magic == IMAGE_NT_OPTIONAL_HDR64_MAGIC) {
-    pe32_plus_ = magic == IMAGE_NT_OPTIONAL_HDR64_MAGIC;
+  if (magic == kIMAGE_NT_OPTIONAL_HDR32_MAGIC || magic == kIMAGE_NT_OPTIONAL_HDR64_MAGIC) {
+    pe32_plus_ = magic == kIMAGE_NT_OPTIONAL_HDR64_MAGIC;
     fixed = pe32_plus_ ? sizeof(OptionalHeader64) : sizeof(OptionalHeader32);
     if (opt_size < fixed) {
       throw Error::at(where_, header_at + 16,
@@ -291,7 +291,7 @@ ImageFile::ImageFile(ByteView file, std::string where) : file_(file), where_(std
                         " data directories do not fit in the optional header (" +
                         std::to_string(opt_size) + " bytes)");
   }
-  if (directories > IMAGE_DIRECTORY_ENTRY_EXPORT) {
+  if (directories > kIMAGE_DIRECTORY_ENTRY_EXPORT) {
     std::memcpy(static_cast<void*>(&exports_), opt.data() + fixed, sizeof(DataDirectory));
   }
   sections_at_ = opt_at + opt_size;
@@ -390,11 +390,11 @@ void ImageFile::for_each_export(const std::function<bool(std::string_view)>& wan
 std::string container_name(std::uint16_t machine, bool image) {
   const std::string kind = image ? "pei-" : "pe-";
   switch (machine) {
-    case IMAGE_FILE_MACHINE_AMD64:
+    case kIMAGE_FILE_MACHINE_AMD64:
       return kind + "x86-64";
-    case IMAGE_FILE_MACHINE_I386:
+    case kIMAGE_FILE_MACHINE_I386:
       return kind + "i386";
-    case IMAGE_FILE_MACHINE_ARM64:
+    case kIMAGE_FILE_MACHINE_ARM64:
       return kind + "aarch64-little";
     default:
       return kind + "machine-0x" + hex_of(machine);
@@ -403,13 +403,13 @@ std::string container_name(std::uint16_t machine, bool image) {
 
 std::string machine_name(std::uint16_t machine) {
   switch (machine) {
-    case IMAGE_FILE_MACHINE_AMD64:
+    case kIMAGE_FILE_MACHINE_AMD64:
       return "x86-64";
-    case IMAGE_FILE_MACHINE_I386:
+    case kIMAGE_FILE_MACHINE_I386:
       return "x86";
-    case IMAGE_FILE_MACHINE_ARM64:
+    case kIMAGE_FILE_MACHINE_ARM64:
       return "aarch64";
-    case IMAGE_FILE_MACHINE_ARMNT:
+    case kIMAGE_FILE_MACHINE_ARMNT:
       return "arm";
     default:
       return "COFF machine 0x" + hex_of(machine);

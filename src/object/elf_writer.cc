@@ -12,14 +12,12 @@
 #include "mblob/core/error.h"
 #include "mblob/core/text.h"
 #include "mblob/object/elf.h"
-#include "mblob/object/section_rules.h"
+#include "mblob/object/naming_rules.h"
 
 namespace mblob {
 namespace {
 
 using namespace elf;
-
-constexpr std::size_t kMaxSectionLength = 256;
 
 // Section header indices; fixed, so symbols and links can name them directly. The size
 // section exists only with ObjectSpec::size_symbol; it comes last so the others keep their
@@ -37,27 +35,6 @@ enum : std::uint16_t {
 
 std::uint16_t section_count(const ObjectSpec& spec) {
   return spec.size_symbol ? kMaxSections : kSizeData;
-}
-
-bool section_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == '$' || c == '-';
-}
-
-void validate_section(std::string_view name) {
-  if (name.empty()) throw Error("the section name is empty");
-  if (name.size() > kMaxSectionLength) {
-    throw Error("the section name is longer than " + std::to_string(kMaxSectionLength) +
-                " characters");
-  }
-  for (char c : name) {
-    if (!section_char(c)) {
-      throw Error("invalid section name '" + printable(name) + "': character '" +
-                  printable(std::string_view(&c, 1)) +
-                  "' is not allowed (use letters, digits, '_', '.', '$' and '-')");
-    }
-  }
-  check_blob_section(name);
 }
 
 std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -86,19 +63,12 @@ struct Plan {
 // Decides the data section (and whether it is a large one) once the size is known.
 void plan_section(const ObjectSpec& spec, Plan& plan) {
   const Target& t = *plan.target;
-  bool has_large = !t.large_section.empty();
-  if (spec.section.empty()) {
-    plan.large = has_large && (spec.large || plan.payload_size > spec.large_threshold);
-    plan.section = std::string(plan.large ? t.large_section : t.section);
-  } else {
-    plan.section = spec.section;
-    // An explicit large section name (".lrodata", ".lrodata.x") keeps its meaning.
-    plan.large = has_large && (spec.large || section_in_family(spec.section, t.large_section));
-  }
+  BlobSection section =
+      blob_section(t, spec.section, spec.large, plan.payload_size, spec.large_threshold);
+  plan.section = section.name;
+  plan.large = section.large;
   plan.section_flags = kSHF_ALLOC;
-  if (section_in_family(plan.section, ".data") || section_in_family(plan.section, ".ldata")) {
-    plan.section_flags |= kSHF_WRITE;
-  }
+  if (section.writable) plan.section_flags |= kSHF_WRITE;
   if (plan.large) plan.section_flags |= t.large_flags;
 }
 
@@ -297,11 +267,8 @@ class ElfWriter final : public ContainerWriter {
   std::string_view name() const override { return "ELF"; }
 
   void validate(const ObjectSpec& spec, const Target& t) const override {
-    if (!spec.section.empty()) validate_section(spec.section);
-    if (spec.large && t.large_section.empty()) {
-      throw Error("large data sections exist only on x86-64; target " + std::string(t.triple) +
-                  " has none (drop --large)");
-    }
+    if (!spec.section.empty()) check_section_name(spec.section, Container::elf);
+    blob_section(t, spec.section, spec.large, 0, spec.large_threshold);  // refuses a bad --large
   }
 
   ObjectLayout layout(const ObjectSpec& spec, const Target& t, bool big) const override {
@@ -320,7 +287,7 @@ class ElfWriter final : public ContainerWriter {
       Plan probe = make_plan(spec, t, l, 0);
       std::uint64_t tail = dispatch<TrailerFn>(t, spec, probe, &shoff).size();
       l.max_payload = UINT32_MAX - l.data_offset - tail - 8;
-      l.limit = "ELF32 offsets and sizes are 32-bit";
+      l.limit = "ELF32 offsets and sizes are 32-bit (use a 64-bit target)";
       l.object = "an ELF32 object";
     }
     return l;

@@ -16,34 +16,12 @@
 #include "mblob/core/output_path.h"
 #include "mblob/core/progress.h"
 #include "mblob/core/text.h"
+#include "mblob/object/coff_writer.h"
 #include "mblob/object/elf_writer.h"
+#include "mblob/object/macho_writer.h"
 
 namespace mblob {
 namespace {
-
-constexpr std::uint64_t kMaxAlign = std::uint64_t{1} << 30;
-constexpr std::size_t kMaxSymbolLength = 4096;
-
-bool symbol_char(char c, bool first) {
-  bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '$';
-  return alpha || (!first && c >= '0' && c <= '9');
-}
-
-void validate_symbol(std::string_view name) {
-  if (name.empty()) throw Error("the symbol name is empty; give one, e.g. __tvm_ffi__library_bin");
-  if (name.size() > kMaxSymbolLength) {
-    throw Error("the symbol name is " + std::to_string(name.size()) + " characters long; at most " +
-                std::to_string(kMaxSymbolLength) + " are allowed");
-  }
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (!symbol_char(name[i], i == 0)) {
-      throw Error("invalid symbol name '" + printable(name) + "': character '" +
-                  printable(name.substr(i, 1)) + "' at position " + std::to_string(i) +
-                  " is not allowed (use letters, digits, '_', '.' and '$', not starting with a "
-                  "digit)");
-    }
-  }
-}
 
 [[noreturn]] void too_large(const ContainerWriter& c, const Target& t, const ObjectLayout& l,
                             std::uint64_t size) {
@@ -51,7 +29,7 @@ void validate_symbol(std::string_view name) {
               " bytes) does not fit " +
               (l.object.empty() ? "a " + std::string(c.name()) + " object" : l.object) + " for " +
               std::string(t.triple) + ": " + l.limit + ", so at most " +
-              std::to_string(l.max_payload) + " bytes fit; use a 64-bit target or split the blob");
+              std::to_string(l.max_payload) + " bytes fit; split the blob");
 }
 
 // head() padded with zeros up to the payload.
@@ -129,36 +107,25 @@ const ContainerWriter& container_writer(Container c) {
     case Container::elf:
       return elf_container_writer();
     case Container::macho:
+      return macho_container_writer();
     case Container::coff:
-      break;
+      return coff_container_writer();
   }
-  throw Error("the native writer does not write the " + std::string(container_name(c)) +
-              " container yet; use a packer that runs the target's toolchain (asm-incbin, c-hex)");
+  throw Error("internal error: no writer for container " + std::to_string(static_cast<int>(c)));
 }
 
 const Target& resolve_target(const ObjectSpec& spec) {
   return spec.target != nullptr ? *spec.target : host_target();
 }
 
-void check_alignment(std::uint64_t align, std::string_view context) {
-  if (align == 0 || (align & (align - 1)) != 0) {
-    throw Error(std::string(context) + "alignment " + std::to_string(align) +
-                " is not a power of two (use 1, 2, 4, 8, 16, ...)");
-  }
-  if (align > kMaxAlign) {
-    throw Error(std::string(context) + "alignment " + std::to_string(align) +
-                " is larger than the maximum, " + std::to_string(kMaxAlign) + " (1 GiB)");
-  }
-}
-
 void validate(const ObjectSpec& spec) {
-  validate_symbol(spec.symbol);
+  check_symbol_name(spec.symbol, SymbolUse::object);
   if (spec.size_symbol) {
-    validate_symbol(spec.symbol + std::string(kEndSymbolSuffix));
-    validate_symbol(spec.symbol + std::string(kSizeSymbolSuffix));
+    check_symbol_name(spec.symbol + std::string(kEndSymbolSuffix), SymbolUse::object);
+    check_symbol_name(spec.symbol + std::string(kSizeSymbolSuffix), SymbolUse::object);
   }
-  check_alignment(spec.align);
   const Target& t = resolve_target(spec);
+  check_alignment(spec.align, t.container);
   container_writer(t.container).validate(spec, t);
 }
 

@@ -7,6 +7,7 @@
 #include "mblob/object/elf.h"
 #include "mblob/object/elf_headers.h"
 #include "mblob/object/elf_reader.h"
+#include "mblob/object/macho_reader.h"
 
 namespace mblob {
 
@@ -56,7 +57,7 @@ void search_coff_object(ByteView bytes, std::uint64_t base, const std::string& w
     loc.offset = base + sym.offset;
     loc.size = sym.extent;
     loc.size_is_extent = true;
-    loc.leading_underscore = f.machine() == coff::IMAGE_FILE_MACHINE_I386;
+    loc.leading_underscore = f.machine() == coff::kIMAGE_FILE_MACHINE_I386;
     loc.section = sym.section;
     add_unique(std::move(loc), out);
   });
@@ -81,15 +82,70 @@ void search_pe_image(ByteView bytes, const std::string& where,
   });
 }
 
-[[noreturn]] void unsupported(ByteView file, const std::string& where) {
-  auto at = [&](std::size_t i) { return i < file.size() ? file[i] : 0; };
-  std::uint32_t magic = static_cast<std::uint32_t>(at(0)) << 24 | at(1) << 16 | at(2) << 8 | at(3);
-  if (magic == 0xfeedfacf || magic == 0xcffaedfe || magic == 0xfeedface || magic == 0xcefaedfe ||
-      magic == 0xcafebabe) {
-    throw Error(where + ": a Mach-O file; reading Mach-O is not supported yet");
-  }
+// Searches one thin Mach-O file that starts at `base` in the outer file. C names carry a
+// leading '_' (`_blob`), marked so that c_name() drops it.
+void search_macho(ByteView bytes, std::uint64_t base, const std::string& where,
+                  const std::string& member, const std::function<bool(std::string_view)>& wanted,
+                  std::vector<SymbolLocation>& out) {
+  macho::MachOFile f(bytes, where);
+  const std::string container = macho::container_name(f.cputype());
+  f.for_each_symbol(wanted, [&](const macho::LocatedSymbol& sym) {
+    SymbolLocation loc;
+    loc.name = sym.name;
+    loc.container = container;
+    loc.machine = f.cputype();
+    loc.member = member;
+    loc.offset = base + sym.offset;
+    loc.size = sym.extent;
+    loc.size_is_extent = true;
+    loc.leading_underscore = true;
+    loc.section = sym.section;
+    loc.function = sym.code;
+    add_unique(std::move(loc), out);
+  });
+}
+
+// Searches every ELF, COFF or Mach-O member of the archive that starts at `base`; `slice`
+// names the universal file's slice holding it ("" when none).
+void search_archive(ByteView bytes, std::uint64_t base, const std::string& where,
+                    const std::string& slice, const std::function<bool(std::string_view)>& wanted,
+                    std::vector<SymbolLocation>& out) {
+  for_each_archive_member(bytes, where, [&](const ArchiveMember& m) {
+    const std::string member = slice.empty() ? m.name : slice + ":" + m.name;
+    const std::string in = where + "(" + m.name + ")";
+    const std::uint64_t at = base + m.offset;
+    if (elf::has_elf_magic(m.data)) {
+      search_elf(m.data, at, in, member, wanted, out);
+    } else if (coff::has_object_magic(m.data)) {
+      search_coff_object(m.data, at, in, member, wanted, out);
+    } else if (macho::has_macho_magic(m.data)) {
+      search_macho(m.data, at, in, member, wanted, out);
+    }
+  });
+}
+
+// Searches every slice of a universal file: a thin Mach-O file or an archive of them, named by
+// its architecture.
+void search_fat(ByteView file, const std::string& where,
+                const std::function<bool(std::string_view)>& wanted,
+                std::vector<SymbolLocation>& out) {
+  macho::for_each_fat_slice(file, where, [&](const macho::FatSlice& s) {
+    const std::string in = where + "(" + s.arch + ")";
+    if (macho::has_macho_magic(s.data)) {
+      search_macho(s.data, s.offset, in, s.arch, wanted, out);
+    } else if (has_archive_magic(s.data)) {
+      search_archive(s.data, s.offset, in, s.arch, wanted, out);
+    } else {
+      throw Error::at(where, s.offset,
+                      "slice " + s.arch + " is neither a Mach-O file nor an ar archive");
+    }
+  });
+}
+
+[[noreturn]] void unsupported(const std::string& where) {
   throw Error(where +
-              ": not an ELF file, a COFF object, a PE image or an ar archive (unknown magic)");
+              ": not an ELF file, a COFF object, a PE image, a Mach-O file, a universal (fat) "
+              "file or an ar archive (unknown magic)");
 }
 
 }  // namespace
@@ -100,20 +156,17 @@ std::vector<SymbolLocation> find_symbols(ByteView file, const std::string& where
   if (elf::has_elf_magic(file)) {
     search_elf(file, 0, where, "", wanted, out);
   } else if (has_archive_magic(file)) {
-    for_each_archive_member(file, where, [&](const ArchiveMember& m) {
-      const std::string in = where + "(" + m.name + ")";
-      if (elf::has_elf_magic(m.data)) {
-        search_elf(m.data, m.offset, in, m.name, wanted, out);
-      } else if (coff::has_object_magic(m.data)) {
-        search_coff_object(m.data, m.offset, in, m.name, wanted, out);
-      }
-    });
+    search_archive(file, 0, where, "", wanted, out);
+  } else if (macho::has_macho_magic(file)) {
+    search_macho(file, 0, where, "", wanted, out);
+  } else if (macho::has_fat_magic(file)) {
+    search_fat(file, where, wanted, out);
   } else if (coff::has_image_magic(file)) {
     search_pe_image(file, where, wanted, out);
   } else if (coff::has_object_magic(file)) {
     search_coff_object(file, 0, where, "", wanted, out);
   } else {
-    unsupported(file, where);
+    unsupported(where);
   }
   return out;
 }
@@ -127,8 +180,11 @@ const BlobSymbolName* blob_symbol_base(std::string_view name) {
 }
 
 std::string machine_name(const SymbolLocation& loc) {
-  return loc.container.rfind("pe", 0) == 0 ? coff::machine_name(loc.machine)
-                                           : elf::machine_name(loc.machine);
+  if (loc.container.rfind("pe", 0) == 0) {
+    return coff::machine_name(static_cast<std::uint16_t>(loc.machine));
+  }
+  if (loc.container.rfind("mach-o", 0) == 0) return macho::machine_name(loc.machine);
+  return elf::machine_name(static_cast<std::uint16_t>(loc.machine));
 }
 
 std::vector<BlobSymbol> find_blob_symbols(ByteView file, const std::string& where) {

@@ -81,8 +81,8 @@ void probe(const PackRequest& r) {
 
 std::vector<std::filesystem::path> c_embed(const PackRequest& r) {
   detail::check_request(kName, r);
-  detail::check_symbol(kName, r.symbol, false);
-  detail::check_align(kName, r.settings.align);
+  check_symbol_name(r.symbol, SymbolUse::c_identifier, std::string(kName) + ": ");
+  check_alignment(r.settings.align, r.target->container, std::string(kName) + ": ");
   if (r.blob->empty()) throw Error(std::string(kName) + ": the blob is empty");
   // Without a toolchain (packing alone) there is nothing to probe with: the caller compiles.
   if (r.toolchain != nullptr) probe(r);

@@ -55,7 +55,7 @@ class HexWriter {
 }  // namespace
 
 std::vector<std::filesystem::path> c_hex(const PackRequest& r) {
-  detail::check_symbol("c-hex", r.symbol, /*allow_dot=*/false);
+  check_symbol_name(r.symbol, SymbolUse::c_identifier, "c-hex: ");
   auto path = r.workspace / "devc.c";
   AtomicFile out(path);
   HexWriter w(out);

@@ -4,12 +4,7 @@
 namespace mblob::packers {
 
 std::vector<std::filesystem::path> native(const PackRequest& r) {
-  if (r.target->container != Container::elf) {
-    throw Error(std::string("the native packer writes ELF objects; ") +
-                std::string(container_name(r.target->container)) + " (" +
-                std::string(r.target->triple) +
-                ") is not written natively yet: use --packer c-hex or asm-incbin");
-  }
+  // write_object picks the row's container writer (and names a container it has none for).
   ObjectSpec spec;
   spec.symbol = r.symbol;
   spec.target = r.target;

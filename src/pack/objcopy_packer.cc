@@ -37,8 +37,8 @@ ProcessOptions objcopy_options(const std::string& purpose) {
 
 std::vector<std::filesystem::path> objcopy(const PackRequest& r) {
   detail::check_request(kName, r);
-  detail::check_align(kName, r.settings.align);
-  detail::check_symbol(kName, r.symbol, true);
+  check_alignment(r.settings.align, r.target->container, std::string(kName) + ": ");
+  check_symbol_name(r.symbol, SymbolUse::object, std::string(kName) + ": ");
   if (r.toolchain == nullptr) {
     throw Error(std::string(kName) +
                 ": needs the export toolchain (it compiles an empty C file for the target's ELF "

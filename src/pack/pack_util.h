@@ -6,22 +6,14 @@
 #include <string_view>
 
 #include "mblob/core/error.h"
+#include "mblob/object/naming_rules.h"
 #include "mblob/object/target.h"
 #include "mblob/pack/packer.h"
 
 namespace mblob::packers::detail {
 
-// Throws "<packer>: invalid symbol name ..." unless `name` is a plain symbol: letters, digits and
-// '_' (plus '$' and, where `allow_dot`, '.'), not starting with a digit. Anything else could
-// change the meaning of the generated source text.
-void check_symbol(std::string_view packer, std::string_view name, bool allow_dot);
-
-// Throws "<packer>: ..." unless `name` is a plain section name (letters, digits, _ . $) that a
-// blob may take (object/section_rules.h: no debugging, note, LTO, ... section).
-void check_section(std::string_view packer, std::string_view name);
-
-// Throws unless `align` is a power of two between 1 and 1 GiB.
-void check_align(std::string_view packer, std::uint64_t align);
+// The symbol, section and alignment rules are the object layer's (object/naming_rules.h):
+// packers call check_symbol_name, check_section_name and check_alignment with "<packer>: ".
 
 // Throws unless the request has the fields every packer reads (blob, target, workspace).
 void check_request(std::string_view packer, const PackRequest& r);

@@ -20,7 +20,8 @@ const std::filesystem::path& PackRequest::blob_file() const {
 
 const std::vector<PackerInfo>& builtin_packers() {
   static const std::vector<PackerInfo> table = {
-      {"native", "write the object file directly (ELF, any target in the table); no toolchain",
+      {"native",
+       "write the object file directly (ELF, COFF: any target in the table); no toolchain",
        packers::native},
       {"c-hex", "TVM's C packer: a C array, one 0xNN per byte, compiled by the target's C compiler",
        packers::c_hex},

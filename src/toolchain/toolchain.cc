@@ -16,129 +16,44 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The preset table. Adding a toolchain is adding a row; docs/toolchains.md mirrors it.
-//
-// Notes on the columns that are not obvious:
-// * ar: gcc-ar (not ar) on the host so archives of -flto objects get a symbol index; the cross
-//   rows use the triple's plain ar because Debian's cross gcc packages ship no LTO plugin
-//   wrapper worth relying on; clang rows use llvm-ar, which reads any target's objects.
-// * link_flags: PE/COFF links are made byte-identical across runs (the design's determinism
-//   rule): --no-insert-timestamp drops the link time, and --disable-auto-image-base stops GNU ld
-//   from hashing the output *path* (which includes our staging directory) into the image base.
-//   ELF linkers write neither.
-// * pic: PE/COFF code is position-independent by construction; -fPIC there is noise.
-// * hexagon links with ld.lld directly: there is no hexagon sysroot/crt on a build host, and a
-//   shared object of the kernels plus the blob needs none.
-constexpr std::array kPresets = {
-    ToolchainPreset{
-        .name = "host-gcc",
-        .triples = "host",
-        .cc = "gcc",
-        .cxx = "g++",
-        .target_flag = "",
-        .ar = "gcc-ar",
-        .ld = "",
-        .tool_prefix = "",
-        .linkers = "bfd gold lld mold",
-        .shared_suffix = "",
-        .executable_suffix = "",
-        .link_flags = "",
-        .pic = true,
-        .can_link_executable = true,
-        .cc_package = "gcc",
-        .binutils_package = "binutils",
-    },
-    ToolchainPreset{
-        .name = "host-clang",
-        .triples = "",  // chosen by name only; the host triple picks host-gcc
-        .cc = "clang",
-        .cxx = "clang++",
-        .target_flag = "",
-        .ar = "llvm-ar",
-        .ld = "",
-        .tool_prefix = "",
-        .linkers = "bfd gold lld mold",
-        .shared_suffix = "",
-        .executable_suffix = "",
-        .link_flags = "",
-        .pic = true,
-        .can_link_executable = true,
-        .cc_package = "clang",
-        .binutils_package = "binutils",
-    },
-    ToolchainPreset{
-        .name = "aarch64-linux-gnu",
-        .triples = "aarch64-linux-gnu arm64-linux-gnu",
-        .cc = "aarch64-linux-gnu-gcc",
-        .cxx = "aarch64-linux-gnu-g++",
-        .target_flag = "",
-        .ar = "aarch64-linux-gnu-ar",
-        .ld = "",
-        .tool_prefix = "aarch64-linux-gnu-",
-        .linkers = "bfd gold lld mold",
-        .shared_suffix = ".so",
-        .executable_suffix = "",
-        .link_flags = "",
-        .pic = true,
-        .can_link_executable = true,
-        .cc_package = "gcc-aarch64-linux-gnu",
-        .binutils_package = "binutils-aarch64-linux-gnu",
-    },
-    ToolchainPreset{
-        .name = "riscv64-linux-gnu",
-        .triples = "riscv64-linux-gnu",
-        .cc = "riscv64-linux-gnu-gcc",
-        .cxx = "riscv64-linux-gnu-g++",
-        .target_flag = "",
-        .ar = "riscv64-linux-gnu-ar",
-        .ld = "",
-        .tool_prefix = "riscv64-linux-gnu-",
-        .linkers = "bfd lld mold",  // binutils has no gold for RISC-V
-        .shared_suffix = ".so",
-        .executable_suffix = "",
-        .link_flags = "",
-        .pic = true,
-        .can_link_executable = true,
-        .cc_package = "gcc-riscv64-linux-gnu",
-        .binutils_package = "binutils-riscv64-linux-gnu",
-    },
-    ToolchainPreset{
-        .name = "x86_64-w64-mingw32",
-        .triples = "x86_64-w64-mingw32 x86_64-w64-windows-gnu x86_64-windows-gnu",
-        .cc = "x86_64-w64-mingw32-gcc",
-        .cxx = "x86_64-w64-mingw32-g++",
-        .target_flag = "",
-        .ar = "x86_64-w64-mingw32-ar",
-        .ld = "",
-        .tool_prefix = "x86_64-w64-mingw32-",
-        .linkers = "bfd lld",  // gold and mold do not write PE/COFF
-        .shared_suffix = ".dll",
-        .executable_suffix = ".exe",
-        .link_flags = "-Wl,--no-insert-timestamp -Wl,--disable-auto-image-base",
-        .pic = false,
-        .can_link_executable = true,
-        .cc_package = "gcc-mingw-w64-x86-64",
-        .binutils_package = "binutils-mingw-w64-x86-64",
-    },
-    ToolchainPreset{
-        .name = "hexagon",
-        .triples = "hexagon-elf hexagon",
-        .cc = "clang",
-        .cxx = "clang++",
-        .target_flag = "--target=hexagon-unknown-elf",
-        .ar = "llvm-ar",
-        .ld = "ld.lld",
-        .tool_prefix = "",
-        .linkers = "lld",
-        .shared_suffix = ".so",
-        .executable_suffix = "",
-        .link_flags = "",
-        .pic = true,
-        .can_link_executable = false,
-        .cc_package = "clang",
-        .binutils_package = "llvm",
-    },
-};
+// The presets chosen by name only. host-gcc is what the host's own target row resolves to: the
+// system compiler, with gcc-ar (not ar) so archives of -flto objects get a symbol index. Every
+// other preset is a target row's toolchain (object/target.h).
+ToolchainPreset host_preset(std::string_view name, std::string_view cc, std::string_view cxx,
+                            std::string_view ar, std::string_view cc_package,
+                            std::string_view ar_package) {
+  ToolchainPreset p;
+  p.name = name;
+  p.cc = cc;
+  p.cxx = cxx;
+  p.ar = ar;
+  p.linkers = "bfd gold lld mold";
+  p.shared_suffix = "";  // the host's: .so, or .dylib on macOS
+  p.cc_package = cc_package;
+  p.ar_package = ar_package;
+  p.binutils_package = "binutils";
+  return p;
+}
+
+std::vector<ToolchainPreset> make_presets() {
+  std::vector<ToolchainPreset> out{
+      host_preset("host-gcc", "gcc", "g++", "gcc-ar", "gcc", "gcc"),
+      host_preset("host-clang", "clang", "clang++", "llvm-ar", "clang", "llvm"),
+  };
+  for (const Target& t : all_targets()) {
+    ToolchainPreset p;
+    static_cast<TargetToolchain&>(p) = t.toolchain;
+    p.name = t.triple;
+    p.triple = t.triple;
+    out.push_back(p);
+  }
+  return out;
+}
+
+const std::vector<ToolchainPreset>& presets() {
+  static const std::vector<ToolchainPreset> table = make_presets();
+  return table;
+}
 
 std::vector<std::string_view> words(std::string_view text) {
   std::vector<std::string_view> out;
@@ -157,26 +72,6 @@ std::vector<std::string_view> words(std::string_view text) {
 bool contains_word(std::string_view list, std::string_view word) {
   auto w = words(list);
   return std::find(w.begin(), w.end(), word) != w.end();
-}
-
-// "aarch64-unknown-linux-gnu" -> "aarch64-linux-gnu": the vendor field carries no meaning for
-// choosing a toolchain, and LLVM and GNU spell it differently.
-std::string normalize_triple(std::string_view triple) {
-  std::vector<std::string_view> parts;
-  std::size_t pos = 0;
-  while (true) {
-    std::size_t dash = triple.find('-', pos);
-    parts.push_back(triple.substr(pos, dash - pos));
-    if (dash == std::string_view::npos) break;
-    pos = dash + 1;
-  }
-  std::string out;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i == 1 && parts.size() >= 3 && (parts[i] == "unknown" || parts[i] == "pc")) continue;
-    if (!out.empty()) out += '-';
-    out += parts[i];
-  }
-  return out;
 }
 
 const std::array<std::string_view, 4> kLinkers = {"bfd", "gold", "lld", "mold"};
@@ -232,53 +127,35 @@ std::string tool_path(const fs::path& path) {
 
 // ---- the table -------------------------------------------------------------------------------
 
-std::span<const ToolchainPreset> toolchain_presets() { return kPresets; }
+std::span<const ToolchainPreset> toolchain_presets() { return presets(); }
 
 const ToolchainPreset& preset_by_name(std::string_view name) {
-  for (const auto& p : kPresets) {
+  for (const auto& p : presets()) {
     if (p.name == name) return p;
   }
+  if (const Target* t = lookup_target(name)) {
+    for (const auto& p : presets()) {
+      if (p.triple == t->triple) return p;
+    }
+  }
   std::vector<std::string> names;
-  for (const auto& p : kPresets) names.emplace_back(p.name);
-  throw Error("unknown toolchain preset '" + std::string(name) + "'; known: " + join(names, ", "));
+  for (const auto& p : presets()) names.emplace_back(p.name);
+  throw UsageError("unknown toolchain preset '" + printable(name) + "'" +
+                   did_you_mean(name, names) + "; known: " + join(names, ", "));
 }
 
-std::string_view host_triple() {
-#if defined(__x86_64__) && defined(__linux__)
-  return "x86_64-linux-gnu";
-#elif defined(__aarch64__) && defined(__linux__)
-  return "aarch64-linux-gnu";
-#elif defined(__riscv) && __riscv_xlen == 64 && defined(__linux__)
-  return "riscv64-linux-gnu";
-#elif defined(__powerpc64__) && defined(__linux__) && defined(__LITTLE_ENDIAN__)
-  return "powerpc64le-linux-gnu";
-#elif defined(__x86_64__) && defined(__APPLE__)
-  return "x86_64-apple-darwin";
-#elif defined(__aarch64__) && defined(__APPLE__)
-  return "arm64-apple-darwin";
-#else
-  return "unknown";
-#endif
+const ToolchainPreset& preset_for_target(const Target& target) {
+  if (&target == &host_target()) return preset_by_name("host-gcc");
+  for (const auto& p : presets()) {
+    if (p.triple == target.triple) return p;
+  }
+  // Unreachable for rows of the table: every row has a preset (make_presets).
+  throw Error("no toolchain preset for target '" + std::string(target.triple) + "'");
 }
 
 const ToolchainPreset& preset_for_triple(std::string_view triple) {
-  std::string want = normalize_triple(triple);
-  if (want.empty() || want == "host" || want == normalize_triple(host_triple())) {
-    return preset_by_name("host-gcc");
-  }
-  for (const auto& p : kPresets) {
-    for (std::string_view alias : words(p.triples)) {
-      if (normalize_triple(alias) == want) return p;
-    }
-  }
-  std::vector<std::string> known{std::string(host_triple()) + " (host)"};
-  for (const auto& p : kPresets) {
-    for (std::string_view alias : words(p.triples)) {
-      if (alias != "host") known.emplace_back(alias);
-    }
-  }
-  throw UsageError("no toolchain preset for target '" + printable(triple) +
-                   "'; supported: " + join(known, ", ") + " (or pass --cc and --linker)");
+  if (triple.empty() || triple == "host") return preset_by_name("host-gcc");
+  return preset_for_target(find_target(triple));
 }
 
 // ---- Toolchain -------------------------------------------------------------------------------
@@ -302,6 +179,10 @@ Toolchain Toolchain::for_triple(std::string_view triple, ToolchainOverrides over
   return Toolchain(preset_for_triple(triple), std::move(overrides));
 }
 
+Toolchain Toolchain::for_target(const Target& target, ToolchainOverrides overrides) {
+  return Toolchain(preset_for_target(target), std::move(overrides));
+}
+
 Toolchain Toolchain::named(std::string_view name, ToolchainOverrides overrides) {
   return Toolchain(preset_by_name(name), std::move(overrides));
 }
@@ -322,13 +203,9 @@ std::vector<Toolchain::Tool> Toolchain::tools() const {
   } else {
     out.push_back({overrides_.cc, ""});
   }
-  out.push_back({std::string(preset_.ar),
-                 std::string(preset_.ar.starts_with("llvm-") ? "llvm" : preset_.binutils_package)});
-  if (!preset_.ld.empty()) {
-    out.push_back({std::string(preset_.ld), preset_.ld == "ld.lld"
-                                                ? std::string("lld")
-                                                : std::string(preset_.binutils_package)});
-  }
+  out.push_back({std::string(preset_.ar), std::string(preset_.ar_package)});
+  if (!preset_.ld.empty())
+    out.push_back({std::string(preset_.ld), std::string(preset_.ld_package)});
   const std::string& l = overrides_.linker;
   if (!l.empty() && preset_.ld.empty()) {
     // What the driver's -fuse-ld=<l> runs.
@@ -387,7 +264,7 @@ std::string Toolchain::install_hint(const std::string& program) const {
 std::vector<std::string> Toolchain::compile_command(const fs::path& source, const fs::path& out,
                                                     const std::vector<std::string>& extra) const {
   std::vector<std::string> argv{cc_for(source)};
-  if (!preset_.target_flag.empty()) argv.emplace_back(preset_.target_flag);
+  for (auto f : words(preset_.target_flags)) argv.emplace_back(f);
   argv.insert(argv.end(), {"-c", "-O2"});
   if (preset_.pic) argv.emplace_back("-fPIC");
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -401,15 +278,20 @@ std::vector<std::string> Toolchain::link_shared_command(
     const std::vector<std::string>& extra) const {
   std::vector<std::string> argv;
   if (!preset_.ld.empty()) {
-    argv = {std::string(preset_.ld), "-shared"};
+    argv = {std::string(preset_.ld), std::string(preset_.shared_flag)};
   } else {
     argv = {overrides_.cc.empty() ? std::string(preset_.cc) : overrides_.cc};
-    if (!preset_.target_flag.empty()) argv.emplace_back(preset_.target_flag);
-    argv.emplace_back("-shared");
+    for (auto f : words(preset_.target_flags)) argv.emplace_back(f);
+    argv.emplace_back(preset_.shared_flag);
     if (!overrides_.linker.empty()) argv.push_back("-fuse-ld=" + overrides_.linker);
   }
   for (auto f : words(preset_.link_flags)) argv.emplace_back(f);
-  argv.insert(argv.end(), {"-o", tool_path(out)});
+  // lld-link, like MSVC's link.exe, takes MSVC-style options: /out:, not -o.
+  if (fs::path(preset_.ld).filename() == "lld-link") {
+    argv.push_back("/out:" + tool_path(out));
+  } else {
+    argv.insert(argv.end(), {"-o", tool_path(out)});
+  }
   for (const auto& o : objects) argv.push_back(tool_path(o));
   // After the objects, so libraries (-lm) resolve what the objects need.
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -424,7 +306,7 @@ std::vector<std::string> Toolchain::link_executable_command(
                 " links shared objects only (no C runtime for executables)");
   }
   std::vector<std::string> argv{overrides_.cc.empty() ? std::string(preset_.cc) : overrides_.cc};
-  if (!preset_.target_flag.empty()) argv.emplace_back(preset_.target_flag);
+  for (auto f : words(preset_.target_flags)) argv.emplace_back(f);
   if (!overrides_.linker.empty()) argv.push_back("-fuse-ld=" + overrides_.linker);
   for (auto f : words(preset_.link_flags)) argv.emplace_back(f);
   argv.insert(argv.end(), {"-o", tool_path(out)});

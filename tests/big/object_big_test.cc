@@ -1,5 +1,6 @@
 // Label "big": a payload over 4 GiB (a sparse input) makes a valid ELF64 object; a 3 GiB blob's
-// size symbol is right in a PIE and a non-PIE executable and in a shared library.
+// size symbol is right in a PIE and a non-PIE executable and in a shared library; a 4 GiB
+// payload is refused for COFF (32-bit section sizes and offsets) before anything is written.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/statvfs.h>
@@ -194,6 +195,40 @@ INSTANTIATE_TEST_SUITE_P(Links, ObjectBigSizeSymbol,
                                return std::string("shared");
                            }
                          });
+
+// COFF's SizeOfRawData and file offsets are 32-bit: a 4 GiB payload, given as a file or as a
+// redirected stdin, is refused with the reason, and no output (nor temporary) is left.
+TEST(ObjectBig, CoffRefusesA4GiBPayloadAndWritesNothing) {
+  TempDir dir;
+  const fs::path in = dir / "big.bin", out = dir / "big.o";
+  {
+    int fd = ::open(in.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(4 * kGiB)), 0);
+    ::close(fd);
+  }
+  for (bool from_stdin : {false, true}) {
+    SCOPED_TRACE(from_stdin ? "stdin" : "file");
+    RunResult r =
+        from_stdin
+            ? run({"sh", "-c",
+                   "\"$1\" pack - -o \"$2\" --symbol blob --target x86_64-w64-mingw32 -q < \"$3\"",
+                   "sh", cli(), out.string(), in.string()})
+            : obj::pack({in.string(), "-o", out.string(), "--symbol", "blob", "--target",
+                         "x86_64-w64-mingw32"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("does not fit a COFF object for x86_64-w64-mingw32: COFF section sizes "
+                         "and file offsets are 32-bit"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("4294967296 bytes"), std::string::npos) << r.err;
+    std::vector<std::string> left;
+    for (const auto& e : fs::directory_iterator(dir.path())) {
+      if (e.path() != in) left.push_back(e.path().filename().string());
+    }
+    EXPECT_TRUE(left.empty()) << left.front();
+  }
+}
 
 }  // namespace
 }  // namespace mblob::test

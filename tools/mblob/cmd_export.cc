@@ -99,20 +99,20 @@ int run_export(const ExportArgs& a) {
   ExportOptions o;
   // Usage errors before any work: sizes, names of the target, packer and linker.
   o.pack.align = parse_size("--align", a.align);
+  const Target& target = a.target.empty() ? host_target() : find_target(a.target);
   try {
-    check_alignment(o.pack.align, "--align: ");
+    check_alignment(o.pack.align, target.container, "--align: ");
   } catch (const UsageError&) {
     throw;
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
-  const Target& target = a.target.empty() ? host_target() : find_target(a.target);
   find_packer(a.packer);
   o.toolchain.cc = a.cc;
   o.toolchain.linker = a.linker;
-  // Overrides are checked before any work. Without them a target needs a toolchain preset only
-  // when the export links (a blob-only library is written directly; export_library says so).
-  if (!a.cc.empty() || !a.linker.empty()) Toolchain::for_triple(a.target, o.toolchain);
+  // Overrides are checked before any work (every row has a toolchain; a blob-only library is
+  // written directly and runs none of it).
+  Toolchain::for_target(target, o.toolchain);
   std::optional<Format> format;
   if (!a.format.empty()) {
     format = parse_format(a.format);
@@ -149,8 +149,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
   sub->footer(
       "\nExport a module tree to one library: serialize the imported modules into a blob (TVM's\n"
       "ffi or legacy layout), pack the blob (the native object writer by default), compile the\n"
-      "host code and link everything with the target's toolchain. For ELF targets it also\n"
-      "defines <prefix>__mblob_digest, the blob's XXH3-128 (16 bytes; --no-digest leaves it\n"
+      "host code and link everything with the target's toolchain (`mblob targets` shows\n"
+      "each row's). For ELF targets it also defines <prefix>__mblob_digest, the blob's XXH3-128 "
+      "(16 bytes; --no-digest leaves it\n"
       "out; `mblob verify` checks it). Before the output replaces the previous file, export\n"
       "reads it back (ELF libraries, PE DLLs through their export table, ar archives of ELF or\n"
       "COFF objects) and checks that it defines the blob symbol with the serialized size and\n"

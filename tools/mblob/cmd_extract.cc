@@ -75,7 +75,8 @@ const Command kExtract(65, [](CLI::App& app, Action& selected) {
   sub->add_option("FILE", args->file, "Library, object, executable or ar archive")->required();
   sub->add_option("-o,--output", args->output, "Directory to write")->required();
   sub->add_option("--prefix", args->prefix, "Take the blob with this symbol prefix (\"\" = none)");
-  sub->add_option("--member", args->member, "Take the blob in this archive member");
+  sub->add_option("--member", args->member,
+                  "Take the blob in this archive member (or universal file slice: arm64)");
   sub->add_flag("--force", args->force, "Replace a non-empty DIR");
   add_quiet_flag(sub, args->quiet);
   sub->callback([args, &selected] { selected = [args] { return run_extract(*args); }; });

@@ -183,18 +183,21 @@ void setup(CLI::App& app, Action& selected) {
                   "(letters, digits, _ . $; not starting with a digit).");
   add_target_option(cmd, args->target, "class, byte order, e_machine and e_flags");
   cmd->add_option("--section", args->section,
-                  "Data section name (default .rodata; .lrodata for large blobs on x86-64). "
+                  "Data section name (default .rodata; .lrodata for large blobs on x86-64): "
+                  "letters, digits, _ . $ -. "
                   "Names starting with .data get SHF_WRITE. Refused: sections linkers do not load "
                   "or give a meaning (.debug*, .zdebug*, .stab*, .comment, .note*, .gnu.lto_*, "
                   ".gnu.warning*, .gnu.linkonce*, .bss*, .rel*, .init_array*, ...), each with "
-                  "the reason.");
-  cmd->add_option(
-      "--align", args->align,
-      "Alignment of the symbol in bytes, a power of two up to 1G (default 16). Sizes are "
-      "decimal (010 is ten), with an optional K, M, G or T (KiB ... TiB) suffix.");
+                  "the reason. Mach-O targets: segment,section (default __TEXT,__const), each 1 to "
+                  "16 of letters, digits, _ . $ (docs/object-writers.md).");
+  cmd->add_option("--align", args->align,
+                  "Alignment of the symbol in bytes, a power of two up to 1G (8K on COFF targets; "
+                  "default 16). Sizes are "
+                  "decimal (010 is ten), with an optional K, M, G or T (KiB ... TiB) suffix.");
   cmd->add_option("--visibility", args->visibility,
-                  "ELF symbol visibility: default (exported from a .so), hidden (used only "
-                  "inside the library) or protected.")
+                  "Symbol visibility: default (exported from a .so, a dylib or, on COFF targets, "
+                  "a DLL), hidden (used only inside the library; Mach-O: a private extern) or "
+                  "protected (ELF; COFF: as default; refused for Mach-O).")
       ->check(CLI::IsMember({"default", "hidden", "protected"}));
   cmd->add_flag("--large", args->large,
                 "x86-64 only: put the blob in .lrodata with SHF_X86_64_LARGE whatever its size, "
@@ -205,9 +208,11 @@ void setup(CLI::App& app, Action& selected) {
                   "an optional K, M, G or T suffix.");
   cmd->add_flag("--size-symbol", args->size_symbol,
                 "Also define <symbol>_end (the end of the data) and <symbol>_size (a const "
-                "uint64_t holding the length, in .rodata.<symbol>_size); both relocatable, so "
+                "uint64_t holding the length, in .rodata.<symbol>_size, COFF: "
+                ".rdata$<symbol>_size); both relocatable, so "
                 "PIE, non-PIE and shared code can use them. In C: extern const unsigned char "
-                "NAME[], NAME_end[]; extern const uint64_t NAME_size;");
+                "NAME[], NAME_end[]; extern const uint64_t NAME_size; (Mach-O: the length follows "
+                "the data in its section.)");
   cmd->add_option("--elf-flags", args->elf_flags,
                   "Override the target's ELF e_flags: decimal, or hex with 0x (e.g. 0x2 for "
                   "powerpc64 ELFv2); must match the objects it is linked with.");

@@ -22,8 +22,10 @@ CLI::Option* add_target_option(CLI::App* cmd, std::string& target, const std::st
       "--target", target,
       "Target triple (default: this machine); selects " + what +
           ". Vendor fields and common aliases are accepted (x86_64-pc-linux-gnu, "
-          "arm64-linux-gnu); ABI variants after a colon (riscv64-linux-gnu:lp64f, "
-          "hexagon-unknown-elf:v73). `mblob targets` lists them.");
+          "arm64-linux-gnu, x86_64-pc-windows-gnu, arm64-apple-macos), and a bare architecture "
+          "names its first row (arm64 = aarch64-linux-gnu, amd64 = x86_64-linux-gnu); ABI "
+          "variants after a colon (riscv64-linux-gnu:lp64f, hexagon-unknown-elf:v73). `mblob "
+          "targets` lists them.");
 }
 
 CLI::Option* add_quiet_flag(CLI::App* cmd, bool& quiet) {

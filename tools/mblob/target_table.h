@@ -4,7 +4,8 @@
 namespace mblob::cli {
 
 // Prints every row of the target table on stdout: aligned text, or with `json` one object
-// {"targets": [{triple, container, class, endian, e_machine, e_flags, note}, ...]}.
+// {"targets": [{triple, aliases, container, class, endian, machine, flags, section, toolchain,
+// note}, ...]}.
 void print_target_table(bool json);
 
 }  // namespace mblob::cli

@@ -2,12 +2,12 @@
 // ("PE Format"), for the objects mingw and MSVC compilers write and the images (DLL, EXE) their
 // linkers write. Every field is little-endian.
 //
-// Names are the specification's (IMAGE_FILE_MACHINE_AMD64, IMAGE_SCN_CNT_INITIALIZED_DATA ...),
-// inside namespace mblob::coff, so the specification can be read next to the code. <winnt.h>
-// defines the same names as macros; it is never included by mblob (which builds on Linux), and
-// a translation unit that includes it before this header stops with an #error below instead of
-// silently compiling different values. The structs mirror the file byte for byte (fields are
-// EndianField, alignment 1); their sizes are checked against the specification at the end.
+// Every spec constant is the specification's name with a `k` in front (kIMAGE_FILE_MACHINE_AMD64,
+// kIMAGE_SCN_CNT_INITIALIZED_DATA ...), as object/elf.h names the gABI's: searchable by the spec's
+// name, and never the same token as the macros <winnt.h> defines for those names, so this header
+// and <windows.h> can share a translation unit in any order. The structs mirror the file byte
+// for byte (fields are EndianField, alignment 1); their sizes are checked against the
+// specification at the end.
 //
 // Layout of a COFF object:   file header (20 bytes) | section table (40 bytes per section) |
 //   raw data | symbol table (18 bytes per record) at PointerToSymbolTable, immediately followed
@@ -21,11 +21,6 @@
 
 #include "mblob/object/endian_field.h"
 
-#if defined(IMAGE_FILE_MACHINE_AMD64) || defined(IMAGE_SCN_CNT_INITIALIZED_DATA)
-#error \
-    "mblob/object/coff.h: <winnt.h> macros are defined; include this header before it, or not with it"
-#endif
-
 namespace mblob::coff {
 
 using U16 = EndianField<std::uint16_t, Endian::little>;
@@ -34,75 +29,89 @@ using U32 = EndianField<std::uint32_t, Endian::little>;
 using U64 = EndianField<std::uint64_t, Endian::little>;
 
 // ---- Machine types (file header Machine)
-inline constexpr std::uint16_t IMAGE_FILE_MACHINE_UNKNOWN = 0x0;
-inline constexpr std::uint16_t IMAGE_FILE_MACHINE_I386 = 0x14c;
-inline constexpr std::uint16_t IMAGE_FILE_MACHINE_ARMNT = 0x1c4;
-inline constexpr std::uint16_t IMAGE_FILE_MACHINE_AMD64 = 0x8664;
-inline constexpr std::uint16_t IMAGE_FILE_MACHINE_ARM64 = 0xaa64;
+inline constexpr std::uint16_t kIMAGE_FILE_MACHINE_UNKNOWN = 0x0;
+inline constexpr std::uint16_t kIMAGE_FILE_MACHINE_I386 = 0x14c;
+inline constexpr std::uint16_t kIMAGE_FILE_MACHINE_ARMNT = 0x1c4;
+inline constexpr std::uint16_t kIMAGE_FILE_MACHINE_AMD64 = 0x8664;
+inline constexpr std::uint16_t kIMAGE_FILE_MACHINE_ARM64 = 0xaa64;
 
 // ---- File header Characteristics
-inline constexpr std::uint16_t IMAGE_FILE_RELOCS_STRIPPED = 0x0001;
-inline constexpr std::uint16_t IMAGE_FILE_EXECUTABLE_IMAGE = 0x0002;
-inline constexpr std::uint16_t IMAGE_FILE_LARGE_ADDRESS_AWARE = 0x0020;
-inline constexpr std::uint16_t IMAGE_FILE_32BIT_MACHINE = 0x0100;
-inline constexpr std::uint16_t IMAGE_FILE_DEBUG_STRIPPED = 0x0200;
-inline constexpr std::uint16_t IMAGE_FILE_DLL = 0x2000;
+inline constexpr std::uint16_t kIMAGE_FILE_RELOCS_STRIPPED = 0x0001;
+inline constexpr std::uint16_t kIMAGE_FILE_EXECUTABLE_IMAGE = 0x0002;
+inline constexpr std::uint16_t kIMAGE_FILE_LARGE_ADDRESS_AWARE = 0x0020;
+inline constexpr std::uint16_t kIMAGE_FILE_32BIT_MACHINE = 0x0100;
+inline constexpr std::uint16_t kIMAGE_FILE_DEBUG_STRIPPED = 0x0200;
+inline constexpr std::uint16_t kIMAGE_FILE_DLL = 0x2000;
 
 // ---- Section Characteristics
-inline constexpr std::uint32_t IMAGE_SCN_CNT_CODE = 0x00000020;
-inline constexpr std::uint32_t IMAGE_SCN_CNT_INITIALIZED_DATA = 0x00000040;
-inline constexpr std::uint32_t IMAGE_SCN_CNT_UNINITIALIZED_DATA = 0x00000080;
-inline constexpr std::uint32_t IMAGE_SCN_LNK_INFO = 0x00000200;  // .drectve: linker directives
-inline constexpr std::uint32_t IMAGE_SCN_LNK_REMOVE = 0x00000800;
-inline constexpr std::uint32_t IMAGE_SCN_LNK_COMDAT = 0x00001000;
+inline constexpr std::uint32_t kIMAGE_SCN_CNT_CODE = 0x00000020;
+inline constexpr std::uint32_t kIMAGE_SCN_CNT_INITIALIZED_DATA = 0x00000040;
+inline constexpr std::uint32_t kIMAGE_SCN_CNT_UNINITIALIZED_DATA = 0x00000080;
+inline constexpr std::uint32_t kIMAGE_SCN_LNK_INFO = 0x00000200;  // .drectve: linker directives
+inline constexpr std::uint32_t kIMAGE_SCN_LNK_REMOVE = 0x00000800;
+inline constexpr std::uint32_t kIMAGE_SCN_LNK_COMDAT = 0x00001000;
 // Objects only: alignment 2^(n-1) for n = (Characteristics & IMAGE_SCN_ALIGN_MASK) >> 20,
 // n = 1 (1 byte) .. 14 (8192 bytes); 0 means the default (16 bytes).
-inline constexpr std::uint32_t IMAGE_SCN_ALIGN_1BYTES = 0x00100000;
-inline constexpr std::uint32_t IMAGE_SCN_ALIGN_16BYTES = 0x00500000;
-inline constexpr std::uint32_t IMAGE_SCN_ALIGN_8192BYTES = 0x00E00000;
-inline constexpr std::uint32_t IMAGE_SCN_ALIGN_MASK = 0x00F00000;
-inline constexpr std::uint32_t IMAGE_SCN_LNK_NRELOC_OVFL = 0x01000000;
-inline constexpr std::uint32_t IMAGE_SCN_MEM_DISCARDABLE = 0x02000000;
-inline constexpr std::uint32_t IMAGE_SCN_MEM_SHARED = 0x10000000;
-inline constexpr std::uint32_t IMAGE_SCN_MEM_EXECUTE = 0x20000000;
-inline constexpr std::uint32_t IMAGE_SCN_MEM_READ = 0x40000000;
-inline constexpr std::uint32_t IMAGE_SCN_MEM_WRITE = 0x80000000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_1BYTES = 0x00100000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_2BYTES = 0x00200000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_4BYTES = 0x00300000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_8BYTES = 0x00400000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_16BYTES = 0x00500000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_32BYTES = 0x00600000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_64BYTES = 0x00700000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_128BYTES = 0x00800000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_256BYTES = 0x00900000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_512BYTES = 0x00A00000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_1024BYTES = 0x00B00000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_2048BYTES = 0x00C00000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_4096BYTES = 0x00D00000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_8192BYTES = 0x00E00000;
+inline constexpr std::uint32_t kIMAGE_SCN_ALIGN_MASK = 0x00F00000;
+inline constexpr std::uint32_t kIMAGE_SCN_LNK_NRELOC_OVFL = 0x01000000;
+inline constexpr std::uint32_t kIMAGE_SCN_MEM_DISCARDABLE = 0x02000000;
+inline constexpr std::uint32_t kIMAGE_SCN_MEM_SHARED = 0x10000000;
+inline constexpr std::uint32_t kIMAGE_SCN_MEM_EXECUTE = 0x20000000;
+inline constexpr std::uint32_t kIMAGE_SCN_MEM_READ = 0x40000000;
+inline constexpr std::uint32_t kIMAGE_SCN_MEM_WRITE = 0x80000000;
 
 // ---- Symbol SectionNumber special values (1-based section indices otherwise)
-inline constexpr std::int16_t IMAGE_SYM_UNDEFINED = 0;  // external, or common when Value != 0
-inline constexpr std::int16_t IMAGE_SYM_ABSOLUTE = -1;
-inline constexpr std::int16_t IMAGE_SYM_DEBUG = -2;
+inline constexpr std::int16_t kIMAGE_SYM_UNDEFINED = 0;  // external, or common when Value != 0
+inline constexpr std::int16_t kIMAGE_SYM_ABSOLUTE = -1;
+inline constexpr std::int16_t kIMAGE_SYM_DEBUG = -2;
+
+// ---- Symbol Type (LSB: base type, next byte: complex type; 0x20 marks a function)
+inline constexpr std::uint16_t kIMAGE_SYM_TYPE_NULL = 0;
 
 // ---- Symbol StorageClass
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_END_OF_FUNCTION = 0xff;
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_NULL = 0;
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_AUTOMATIC = 1;
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_EXTERNAL = 2;
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_STATIC = 3;
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_LABEL = 6;
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_FUNCTION = 101;
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_FILE = 103;
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_SECTION = 104;
-inline constexpr std::uint8_t IMAGE_SYM_CLASS_WEAK_EXTERNAL = 105;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_END_OF_FUNCTION = 0xff;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_NULL = 0;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_AUTOMATIC = 1;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_EXTERNAL = 2;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_STATIC = 3;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_LABEL = 6;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_FUNCTION = 101;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_FILE = 103;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_SECTION = 104;
+inline constexpr std::uint8_t kIMAGE_SYM_CLASS_WEAK_EXTERNAL = 105;
 
 // ---- Images
-inline constexpr std::uint16_t IMAGE_DOS_SIGNATURE = 0x5a4d;     // "MZ"
-inline constexpr std::uint32_t IMAGE_NT_SIGNATURE = 0x00004550;  // "PE\0\0"
-inline constexpr std::uint32_t kDosLfanewOffset = 0x3c;          // e_lfanew: offset of "PE\0\0"
-inline constexpr std::uint16_t IMAGE_NT_OPTIONAL_HDR32_MAGIC = 0x10b;  // PE32
-inline constexpr std::uint16_t IMAGE_NT_OPTIONAL_HDR64_MAGIC = 0x20b;  // PE32+
+inline constexpr std::uint16_t kIMAGE_DOS_SIGNATURE = 0x5a4d;     // "MZ"
+inline constexpr std::uint32_t kIMAGE_NT_SIGNATURE = 0x00004550;  // "PE\0\0"
+inline constexpr std::uint32_t kDosLfanewOffset = 0x3c;           // e_lfanew: offset of "PE\0\0"
+inline constexpr std::uint16_t kIMAGE_NT_OPTIONAL_HDR32_MAGIC = 0x10b;  // PE32
+inline constexpr std::uint16_t kIMAGE_NT_OPTIONAL_HDR64_MAGIC = 0x20b;  // PE32+
 
 // ---- Data directory indices (optional header DataDirectory[])
-inline constexpr std::uint32_t IMAGE_DIRECTORY_ENTRY_EXPORT = 0;
-inline constexpr std::uint32_t IMAGE_DIRECTORY_ENTRY_IMPORT = 1;
-inline constexpr std::uint32_t IMAGE_DIRECTORY_ENTRY_RESOURCE = 2;
-inline constexpr std::uint32_t IMAGE_DIRECTORY_ENTRY_EXCEPTION = 3;
-inline constexpr std::uint32_t IMAGE_DIRECTORY_ENTRY_SECURITY = 4;  // a file offset, not an RVA
-inline constexpr std::uint32_t IMAGE_DIRECTORY_ENTRY_BASERELOC = 5;
-inline constexpr std::uint32_t IMAGE_DIRECTORY_ENTRY_DEBUG = 6;
-inline constexpr std::uint32_t IMAGE_DIRECTORY_ENTRY_TLS = 9;
-inline constexpr std::uint32_t IMAGE_DIRECTORY_ENTRY_IAT = 12;
-inline constexpr std::uint32_t IMAGE_NUMBEROF_DIRECTORY_ENTRIES = 16;
+inline constexpr std::uint32_t kIMAGE_DIRECTORY_ENTRY_EXPORT = 0;
+inline constexpr std::uint32_t kIMAGE_DIRECTORY_ENTRY_IMPORT = 1;
+inline constexpr std::uint32_t kIMAGE_DIRECTORY_ENTRY_RESOURCE = 2;
+inline constexpr std::uint32_t kIMAGE_DIRECTORY_ENTRY_EXCEPTION = 3;
+inline constexpr std::uint32_t kIMAGE_DIRECTORY_ENTRY_SECURITY = 4;  // a file offset, not an RVA
+inline constexpr std::uint32_t kIMAGE_DIRECTORY_ENTRY_BASERELOC = 5;
+inline constexpr std::uint32_t kIMAGE_DIRECTORY_ENTRY_DEBUG = 6;
+inline constexpr std::uint32_t kIMAGE_DIRECTORY_ENTRY_TLS = 9;
+inline constexpr std::uint32_t kIMAGE_DIRECTORY_ENTRY_IAT = 12;
+inline constexpr std::uint32_t kIMAGE_NUMBEROF_DIRECTORY_ENTRIES = 16;
 
 // ---- Structures
 

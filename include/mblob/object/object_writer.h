@@ -19,6 +19,7 @@
 
 #include "mblob/core/byte_source.h"
 #include "mblob/core/digest.h"
+#include "mblob/object/naming_rules.h"  // the symbol, section and alignment rules
 #include "mblob/object/target.h"
 
 namespace mblob {
@@ -38,7 +39,7 @@ struct ObjectSpec {
   const Target* target = nullptr;  // nullptr = host_target()
   // Empty = the target's default (ELF ".rodata", Mach-O "__TEXT,__const", COFF ".rdata").
   std::string section;
-  std::uint64_t align = 16;  // power of two, 1 .. 1 GiB (a container may allow less)
+  std::uint64_t align = 16;  // power of two, 1 .. max_alignment(container) (naming_rules.h)
   Visibility visibility = Visibility::default_;
   // Large data (x86-64 ELF only): force the large section (.lrodata + SHF_X86_64_LARGE), or let
   // payloads larger than `large_threshold` bytes go there when `section` is not given. The
@@ -108,10 +109,6 @@ const Target& resolve_target(const ObjectSpec& spec);
 
 // Checks a spec without writing anything (also done by write_object). Throws Error.
 void validate(const ObjectSpec& spec);
-
-// Throws Error unless `align` is a blob alignment every writer and packer accepts: a power of
-// two from 1 to 1 GiB. `context` ("asm-incbin: ", "--align: ") goes in front of the message.
-void check_alignment(std::uint64_t align, std::string_view context = "");
 
 // Writes `payload` as the blob symbol's bytes into a new object at `out` (atomically).
 ObjectInfo write_object(const ObjectSpec& spec, const ByteSource& payload,

@@ -1,9 +1,13 @@
-// Toolchain presets: which compiler, linker and archiver build a library for a target triple.
+// Toolchain presets: which compiler, linker and archiver build a library for a target.
 //
-// Presets are data: one row of kPresets (toolchain.cc) each. The triple that selects the object
-// writer's target also selects the preset (preset_for_triple), so one `--target` drives both.
+// Presets are derived from the target table (object/target.h): each row carries its default
+// toolchain (TargetToolchain) and becomes one preset named by its triple. The triple that selects
+// the object writer's target also selects the preset (preset_for_triple), so one `--target`
+// drives both, and a target cannot have one without the other. Two more presets are chosen by
+// name only: host-gcc (what the host's own row resolves to: the system gcc) and host-clang.
 // A user can override the compiler driver (`cc`) and the linker (`bfd|gold|lld|mold`, passed
-// to the driver as -fuse-ld=; the hexagon preset runs ld.lld itself and accepts only lld).
+// to the driver as -fuse-ld=; presets that run their linker themselves, such as the clang +
+// ld.lld rows, accept only lld).
 //
 // Outputs are atomic, handled here (callers need no clean-up): the tool writes into a private
 // directory created beside the output (same file system), under the output's own file name,
@@ -32,42 +36,30 @@
 #include <string_view>
 #include <vector>
 
+#include "mblob/object/target.h"
 #include "mblob/toolchain/process.h"
 
 namespace mblob {
 
-// One preset. String fields are views of static strings for the built-in rows; a custom row
-// (for tests or a program's own toolchains) must keep its strings alive as long as it is used.
-struct ToolchainPreset {
-  std::string_view name{};           // "host-gcc"
-  std::string_view triples{};        // space-separated triples it builds for; "host" = this machine
-  std::string_view cc{};             // compiler driver for C and assembly: "aarch64-linux-gnu-gcc"
-  std::string_view cxx{};            // driver for C++ sources (.cc .cpp .cxx .C)
-  std::string_view target_flag{};    // added to every compile, e.g. "--target=hexagon-unknown-elf"
-  std::string_view ar{};             // archiver: "gcc-ar", "aarch64-linux-gnu-ar", "llvm-ar"
-  std::string_view ld{};             // when set, shared links run this linker directly ("ld.lld")
-  std::string_view tool_prefix{};    // prefix of the binutils linkers: "aarch64-linux-gnu-"
-  std::string_view linkers{};        // space-separated overrides accepted: "bfd gold lld mold"
-  std::string_view shared_suffix{};  // ".so", ".dll"; "" = the host's (.so, or .dylib on macOS)
-  std::string_view executable_suffix{};  // "", ".exe"
-  std::string_view link_flags{};  // space-separated flags added to every link (determinism etc.)
-  bool pic = true;                // compile with -fPIC
-  bool can_link_executable = true;
-  // Debian packages that provide the tools (shown when one is missing).
-  std::string_view cc_package{};
-  std::string_view binutils_package{};
+// One preset: a target's default toolchain (the TargetToolchain columns) under a name. A custom
+// preset (for tests or a program's own toolchains) must keep its strings alive as long as it is
+// used.
+struct ToolchainPreset : TargetToolchain {
+  std::string_view name{};    // "host-gcc", "aarch64-linux-gnu"
+  std::string_view triple{};  // the target row it builds for; "" = this machine (host presets)
 };
 
-// The built-in rows, in documentation order.
+// Every preset: host-gcc, host-clang, then one per target row in table order.
 std::span<const ToolchainPreset> toolchain_presets();
-// Looks up a preset by name; throws Error listing the known names when unknown.
+// Looks up a preset by name; a row's preset also answers to every spelling of its triple
+// ("hexagon" for "hexagon-unknown-elf"). Throws UsageError naming the closest preset when
+// unknown.
 const ToolchainPreset& preset_by_name(std::string_view name);
-// Preset for a target triple ("" or "host" = this machine). A vendor field "unknown" or "pc" is
-// ignored ("aarch64-unknown-linux-gnu" = "aarch64-linux-gnu"). The host's own triple gives
-// host-gcc. Throws Error listing the supported triples when none matches.
+// The preset for a target row: host-gcc for the host's own row, else the row's toolchain.
+const ToolchainPreset& preset_for_target(const Target& target);
+// The preset for a triple ("" or "host" = this machine), through the target table: any spelling
+// find_target accepts; an unknown triple throws find_target's UsageError ("did you mean").
 const ToolchainPreset& preset_for_triple(std::string_view triple);
-// This machine's triple as mblob names it, e.g. "x86_64-linux-gnu".
-std::string_view host_triple();
 
 struct ToolchainOverrides {
   std::string cc{};      // compiler driver path or name; empty keeps the preset's
@@ -98,6 +90,7 @@ class Toolchain {
   // cannot use).
   explicit Toolchain(const ToolchainPreset& preset, ToolchainOverrides overrides = {});
   static Toolchain for_triple(std::string_view triple, ToolchainOverrides overrides = {});
+  static Toolchain for_target(const Target& target, ToolchainOverrides overrides = {});
   static Toolchain named(std::string_view name, ToolchainOverrides overrides = {});
 
   const ToolchainPreset& preset() const { return preset_; }

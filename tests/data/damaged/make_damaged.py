@@ -125,7 +125,9 @@ def main():
     # Not a container mblob reads.
     write("empty.bin", b"", "unknown magic")
     write("unknown_magic.bin", b"MBLOB? not a library\n", "unknown magic")
-    write("macho.bin", b"\xcf\xfa\xed\xfe" + bytes(60), "Mach-O")
+    # Mach-O container rules: load commands (sizeofcmds) past the end of the file.
+    write("macho.bin", struct.pack("<8I", 0xfeedfacf, 0x0100000c, 0, 1, 1, 4096, 0x2000, 0)
+          + bytes(32), "sizeofcmds 4096")
     # ELF container rules.
     write("truncated_header.o", good[:40], "expected ELF64 file header")
     write("truncated_half.o", good[:len(good) // 2], "past the end of the file")
