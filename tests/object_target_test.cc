@@ -276,5 +276,22 @@ TEST(ObjectTarget, HostDefaultIsThisMachine) {
   EXPECT_EQ(host.endian, __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? Endian::little : Endian::big);
 }
 
+// Splicing is the default only where tests/object_elf_splice_test.cc and export_splice_test.cc
+// load spliced libraries: x86-64, aarch64 and riscv64 ELF (little-endian, 64-bit). A row added
+// with .splice = true but without those tests fails here first.
+TEST(ObjectTarget, SpliceIsOnOnlyForTheTargetsItsTestsProve) {
+  std::set<std::string_view> spliced;
+  for (const Target& t : all_targets()) {
+    if (!t.splice) continue;
+    spliced.insert(t.triple);
+    EXPECT_EQ(t.container, Container::elf) << t.triple;
+    EXPECT_TRUE(t.is_64 && t.endian == Endian::little) << t.triple;
+    EXPECT_TRUE(t.machine == kEM_X86_64 || t.machine == kEM_AARCH64 || t.machine == kEM_RISCV)
+        << t.triple;
+  }
+  EXPECT_TRUE(spliced.count("x86_64-linux-gnu") && spliced.count("aarch64-linux-gnu") &&
+              spliced.count("riscv64-linux-gnu"));
+}
+
 }  // namespace
 }  // namespace mblob

@@ -2,30 +2,16 @@
 
 #include "mblob/core/file.h"
 #include "mblob/core/output_path.h"
-#include "mblob/object/elf.h"
 #include "mblob/object/elf_splice.h"
 
 namespace mblob::export_splice {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// The targets whose spliced libraries the tests load (x86-64 natively with GNU ld, gold, lld
-// and mold; aarch64 and riscv64 under qemu). Others link the blob until their tests prove
-// splicing. One predicate, here, until the target table has a column for it.
-bool target_proven(const Target& t) {
-  return t.container == Container::elf && t.is_64 && t.endian == Endian::little &&
-         (t.machine == elf::kEM_X86_64 || t.machine == elf::kEM_AARCH64 ||
-          t.machine == elf::kEM_RISCV);
-}
-
-}  // namespace
-
 bool applies(const Target& target, const ExportOptions& options) {
   return !options.link_blob && !options.system_lib && !options.fpack_imports &&
          options.packer == kDefaultPacker && options.pack.align <= kSplicedBlobAlign &&
-         target_proven(target);
+         target.splice;  // the row says its splices are proven (object/target.h)
 }
 
 fs::path write_placeholder_source(const fs::path& workspace, const std::string& symbol,

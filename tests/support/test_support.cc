@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -30,6 +33,30 @@ TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
+
+namespace {
+
+// write() to the child's stdin without dying of SIGPIPE when the child has exited before
+// reading it all (a usage error): SIGPIPE is blocked in this thread for the call, and a pending
+// one is consumed, so the write just fails with EPIPE. The child keeps the default disposition.
+ssize_t write_no_sigpipe(int fd, const char* data, std::size_t size) {
+  sigset_t pipe_signal, old_mask;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &old_mask);
+  ssize_t w = ::write(fd, data, size);
+  int saved = errno;
+  if (w < 0 && errno == EPIPE) {
+    timespec zero{};
+    while (::sigtimedwait(&pipe_signal, nullptr, &zero) == SIGPIPE) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  errno = saved;
+  return w;
+}
+
+}  // namespace
 
 RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
               const std::string& stdin_data) {
@@ -92,7 +119,7 @@ RunResult run(const std::vector<std::string>& argv, const std::vector<std::strin
     for (int k = 0; k < n; ++k) {
       if (!p[k].revents) continue;
       if (p[k].fd == in_fd) {
-        ssize_t w = ::write(in_fd, stdin_data.data() + in_off, stdin_data.size() - in_off);
+        ssize_t w = write_no_sigpipe(in_fd, stdin_data.data() + in_off, stdin_data.size() - in_off);
         if (w > 0) in_off += static_cast<std::size_t>(w);
         if (w < 0 || in_off == stdin_data.size()) {
           ::close(in_fd);

@@ -72,6 +72,11 @@ struct Target {
   // link_flags name the same version.
   std::uint32_t platform = 0;
   std::uint32_t min_os = 0;
+  // ELF: `mblob export` links host code against a placeholder and splices the blob in
+  // (object/elf_splice.h) instead of linking it. Set only where the splice tests
+  // (tests/object_elf_splice_test.cc, export_splice_test.cc) load the result with every linker
+  // the row accepts; other rows keep linking the blob.
+  bool splice = false;
   std::string_view note{};  // one line for `mblob targets`
   TargetToolchain toolchain{};
 };
