@@ -79,6 +79,25 @@ TEST(ExportDarwin, EveryDarwinRowExportsADylibThatInspectReadsBack) {
   }
 }
 
+// ld64 would record the staging path as the dylib's install name (LC_ID_DYLIB): export names
+// it @rpath/<file name>, so two exports of one model into different directories are the same
+// bytes.
+TEST(ExportDarwin, DylibInstallNameIsItsFileNameSoTheOutputDoesNotDependOnWhereItIsLinked) {
+  MBLOB_REQUIRE_DARWIN_TOOLCHAIN();
+  MBLOB_REQUIRE_TOOL(objdump, "llvm-objdump");
+  SampleModel m;
+  const fs::path a = m.exported("libmodel.dylib", {"--target", "arm64-apple-darwin"});
+  fs::create_directories(m.dir / "elsewhere");
+  run_ok({cli(), "export", m.manifest.string(), "-o",
+          (m.dir / "elsewhere" / "libmodel.dylib").string(), "--target", "arm64-apple-darwin",
+          "-q"});
+  auto r = run_ok({objdump, "--macho", "--dylib-id", a.string()});
+  // "<file>:\n<install name>\n": the install name is the file's name only.
+  const std::string id = r.out.substr(r.out.find('\n') + 1);
+  EXPECT_EQ(id, "@rpath/libmodel.dylib\n") << r.out;
+  EXPECT_EQ(read_bytes(a), read_bytes(m.dir / "elsewhere" / "libmodel.dylib"));
+}
+
 TEST(ExportDarwin, AliasesExportForTheirRow) {
   MBLOB_REQUIRE_DARWIN_TOOLCHAIN();
   SampleModel m;

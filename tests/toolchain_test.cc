@@ -358,10 +358,10 @@ TEST(ToolchainPresets, AppleAndMsvcRowsLinkWithTheirLldFlavour) {
   EXPECT_EQ(mac.compile_command("k.c", "k.o"),
             (std::vector<std::string>{"clang", "--target=arm64-apple-macos11.0", "-c", "-O2",
                                       "-fPIC", "k.c", "-o", "k.o"}));
-  EXPECT_EQ(
-      mac.link_shared_command({"a.o"}, "m.dylib"),
-      (std::vector<std::string>{"ld64.lld-14", "-dylib", "-arch", "arm64", "-platform_version",
-                                "macos", "11.0", "11.0", "-o", "m.dylib", "a.o"}));
+  EXPECT_EQ(mac.link_shared_command({"a.o"}, "m.dylib"),
+            (std::vector<std::string>{"ld64.lld-14", "-dylib", "-arch", "arm64",
+                                      "-platform_version", "macos", "11.0", "11.0", "-install_name",
+                                      "@rpath/m.dylib", "-o", "m.dylib", "a.o"}));
   EXPECT_EQ(mac.shared_library_suffix(), ".dylib");
   auto msvc = Toolchain::for_triple("x86_64-pc-windows-msvc");
   auto compile = msvc.compile_command("k.c", "k.o");

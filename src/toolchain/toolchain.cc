@@ -286,6 +286,12 @@ std::vector<std::string> Toolchain::link_shared_command(
     if (!overrides_.linker.empty()) argv.push_back("-fuse-ld=" + overrides_.linker);
   }
   for (auto f : words(preset_.link_flags)) argv.emplace_back(f);
+  // ld64 records a dylib's install name, by default the path it writes (here a staging
+  // directory): name it after the file instead, so the output is the same wherever it is
+  // linked, and dyld finds it through the loader's rpath as for any relocatable dylib.
+  if (fs::path(preset_.ld).filename().string().starts_with("ld64.lld")) {
+    argv.insert(argv.end(), {"-install_name", "@rpath/" + out.filename().string()});
+  }
   // lld-link, like MSVC's link.exe, takes MSVC-style options: /out:, not -o.
   if (fs::path(preset_.ld).filename() == "lld-link") {
     argv.push_back("/out:" + tool_path(out));
