@@ -46,7 +46,7 @@ struct ExportOptions {
   // there so the intermediate files can be looked at (ExportReport::workspace names it).
   std::filesystem::path workspace;
   bool quiet = false;  // no progress on stderr
-  // Also define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob; ELF targets only), in
+  // Also define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob; ELF and Mach-O targets), in
   // an object of its own written by the native writer, whatever the packer.
   bool digest = true;
   // Receives warnings (e.g. empty ffi payloads). Default: stderr.
