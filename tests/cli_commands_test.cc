@@ -374,6 +374,10 @@ TEST(Cli, ExportAlignThatIsNotAPowerOfTwoIsAUsageErrorBeforeAnyWork) {
   EXPECT_FALSE(fs::exists(m.dir / "c.so"));
   expect_usage_error(test::run(with(m.export_args("c.so"), {"--align", "2G"})),
                      "--align: alignment 2147483648 is larger than the maximum");
+  // 0 is no alignment to ask for (leaving --align out lets export choose).
+  expect_usage_error(test::run(with(m.export_args("c.so"), {"--align", "0"})),
+                     "--align: alignment 0 is not a power of two");
+  EXPECT_FALSE(fs::exists(m.dir / "c.so"));
 }
 
 }  // namespace

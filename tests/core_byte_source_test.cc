@@ -1,12 +1,16 @@
 // core/byte_source: what an input file really is when it cannot be a payload, payloads that are
 // not what their size says (/proc), and payloads that change size while mblob reads them: an
 // error naming the file, never a SIGBUS and never a silently wrong blob.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "mblob/core/byte_source.h"
+#include "mblob/core/fd.h"
+#include "mblob/core/file.h"
 #include "mblob/export/export.h"
 #include "object_tools.h"
 #include "support/test_support.h"
@@ -240,6 +244,55 @@ TEST(ByteSourceRead, ShrinkingPayloadDuringCHexExportIsAnError) {
       EXPECT_EQ(rel.string().find("tmp"), std::string::npos) << "temporary left behind: " << f;
       EXPECT_EQ(fs::path(f).filename(), "imports.bin") << "left behind: " << f;
     }
+  }
+}
+
+// ---- copy_phase and the copy loop --------------------------------------------------------------
+
+// The phase is the largest file range's offset in its file minus its place in the source, modulo
+// the page: a source started there puts that range's bytes at congruent offsets.
+TEST(ByteSourcePhase, LargestFileRangeDecides) {
+  TempDir dir;
+  test::write_bytes(dir / "small.bin", test::pattern_bytes(100, 1));
+  test::write_bytes(dir / "big.bin", test::pattern_bytes(9000, 2));
+  EXPECT_EQ(ByteSource::from_bytes(test::pattern_bytes(90, 3)).copy_phase(), 0u);
+  EXPECT_EQ(ByteSource::from_file(dir / "big.bin").copy_phase(), 0u);
+  ByteSource s = ByteSource::from_bytes(test::pattern_bytes(90, 3));
+  s.append_file(dir / "small.bin");
+  EXPECT_EQ(s.copy_phase(), 4096u - 90u);
+  s.append(test::pattern_bytes(10, 4));
+  s.append_file(dir / "big.bin", 4000, 5000);  // at 200 in the source, at 4000 in its file
+  EXPECT_EQ(s.copy_phase(), 3800u);
+  EXPECT_EQ(s.copy_phase(65536), 3800u);
+  EXPECT_EQ(s.copy_phase(16), 8u);  // (4000 - 200) % 16
+}
+
+// write_to from output positions around and between 64 KiB boundaries (where the copy loop cuts
+// its first call) and across its 8 MiB chunks: every byte arrives, in place, after the bytes
+// already there.
+TEST(ByteSourceWrite, CopiesEveryByteFromAnyOutputPosition) {
+  TempDir dir;
+  const auto payload = test::pattern_bytes((17u << 20) + 333, 6);
+  test::write_bytes(dir / "p.bin", payload);
+  ByteSource s = ByteSource::from_bytes(test::pattern_bytes(90, 7));
+  s.append_file(dir / "p.bin");
+  const std::vector<std::uint8_t> want = s.read_all();
+  for (std::uint64_t at : {0, 1, 4006, 65536 - 90, 65536, 65536 + 4096 + 10}) {
+    SCOPED_TRACE("output position " + std::to_string(at));
+    fs::path out = dir / "out.bin";
+    {
+      UniqueFd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      ASSERT_GE(fd.get(), 0);
+      const std::vector<std::uint8_t> lead(at, 0xee);
+      write_all(fd.get(), ByteView(lead), "lead");
+      s.write_to(fd.get(), "out");
+    }
+    const auto got = test::read_bytes(out);
+    ASSERT_EQ(got.size(), at + want.size());
+    EXPECT_TRUE(std::all_of(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(at),
+                            [](std::uint8_t b) { return b == 0xee; }));
+    EXPECT_TRUE(
+        std::equal(want.begin(), want.end(), got.begin() + static_cast<std::ptrdiff_t>(at)));
   }
 }
 

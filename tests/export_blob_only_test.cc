@@ -132,6 +132,29 @@ TEST(ExportBlobOnly, RuntimeAndMblobLoadAgree) {
   EXPECT_EQ(j["modules"].size(), 2u) << j.dump();
 }
 
+// The largest payload (w.bin) lands page-aligned in the file and in memory: the runtime's view
+// of it is page-aligned. With --align, the blob symbol has that alignment instead.
+TEST(ExportBlobOnly, LargestPayloadIsPageAlignedUnlessAlignIsGiven) {
+  test::SampleModel m(weights_only());
+  {
+    LoadOptions options;
+    options.opaque_unknown_kinds = true;
+    LoadedTree tree = load_library_tree(m.exported("page.so"), options);
+    ASSERT_EQ(tree.modules.size(), 2u);
+    const auto w = tree.root->imports()[0]->payload();
+    EXPECT_EQ(w.size(), 200001u);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(w.data()) % 4096, 0u);
+  }
+  fs::path so = m.exported("aligned.so", {"--align", "4K"});
+  void* h = ::dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(h, nullptr) << ::dlerror();
+  void* blob = ::dlsym(h, "__tvm_ffi__library_bin");
+  ASSERT_NE(blob, nullptr);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(blob) % 4096, 0u);
+  ::dlclose(h);
+  test::run_ok({test::cli(), "verify", so.string()});
+}
+
 // Payloads at the page edges (and empty, which tvm-ffi would refuse: a warning, not an error):
 // each export passes `mblob verify` and `inspect`, and the runtime serves the payload's bytes.
 TEST(ExportBlobOnly, EdgePayloadSizesVerifyInspectAndLoad) {

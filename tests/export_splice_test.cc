@@ -2,8 +2,10 @@
 // are linked against a placeholder and get the blob spliced in; with every linker they load,
 // serve the same tree as the linked blob (--link-blob), pass `mblob verify`, and set the
 // context pointer; what cannot be spliced falls back to linking.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "mblob/export/export.h"
@@ -109,6 +111,34 @@ TEST(ExportSplice, PayloadsAroundAPageLoadWithTheirBytes) {
     LoadedTree t = load_library_tree(so, opts);
     ASSERT_EQ(t.modules.size(), 3u);
     EXPECT_EQ(t.modules[2]->payload().to_vector(), test::pattern_bytes(n, 12));
+    test::run_ok({test::cli(), "verify", so.string()});
+  }
+}
+
+// With no --align, the largest payload (w.bin, 200001 bytes) lands page-aligned in the library,
+// so the runtime's zero-copy view of it is page-aligned in memory; with --align, the blob symbol
+// has that alignment instead.
+TEST(ExportSplice, LargestPayloadIsPageAlignedUnlessAlignIsGiven) {
+  CtxModel m;
+  LoadOptions opts;
+  opts.opaque_unknown_kinds = true;
+  {
+    LoadedTree t = load_library_tree(m.exported("page.so"), opts);
+    ASSERT_EQ(t.modules.size(), 3u);
+    const auto w = t.modules[2]->payload();
+    EXPECT_EQ(w.size(), 200001u);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(w.data()) % 4096, 0u);
+  }
+  for (const char* align : {"16", "64K"}) {
+    fs::path so = m.exported(std::string("aligned") + align + ".so", {"--align", align});
+    void* h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(h, nullptr) << dlerror();
+    void* blob = dlsym(h, "__tvm_ffi__library_bin");
+    ASSERT_NE(blob, nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(blob) % (std::string(align) == "16" ? 16u : 65536u),
+              0u)
+        << align;
+    dlclose(h);
     test::run_ok({test::cli(), "verify", so.string()});
   }
 }

@@ -14,6 +14,7 @@
 #include "mblob/object/elf.h"
 #include "mblob/object/elf_shared_object.h"
 #include "object_tools.h"
+#include "support/header_and_payload.h"
 #include "support/test_support.h"
 
 namespace mblob {
@@ -285,6 +286,51 @@ TEST(ElfSharedObject, SegmentsAreCongruentAndTheBlobStartsAt64KiB) {
     // The bytes there are the blob's.
     auto bytes = test::read_bytes(so);
     EXPECT_TRUE(std::equal(payload.begin(), payload.end(), bytes.begin() + loads[2].offset));
+  }
+}
+
+// What export writes: a header in memory, then a payload file. With no alignment asked for
+// (align 0), the blob starts so that the payload lands page-aligned in the file and in memory
+// (copied at cp speed), offset and address stay congruent, and the readers, elflint and the
+// loader accept it; with an alignment, the blob starts on a 64 KiB boundary.
+TEST(ElfSharedObject, PayloadAfterAHeaderLandsPageAlignedUnlessAnAlignmentIsAsked) {
+  test::TempDir dir;
+  constexpr std::size_t kHeader = 90;
+  const test::HeaderAndPayload hp = test::header_and_payload(dir.path(), kHeader, 2 * 4096 + 7);
+  const ByteSource& blob = hp.source;
+  const std::vector<std::uint8_t>& bytes = hp.bytes;
+  const std::string elflint = test::find_tool("eu-elflint");
+  for (std::uint64_t align : {0, 16}) {
+    for (const Target* t : writable_targets()) {
+      SCOPED_TRACE(std::string(t->triple) + " align " + std::to_string(align));
+      SharedObjectSpec spec = spec_for(t);
+      spec.align = align;
+      fs::path so = dir / "phase.so";
+      SharedObjectInfo info = write_shared_object(spec, blob, so);
+      if (align == 0) {
+        EXPECT_EQ((info.blob_offset + kHeader) % 4096, 0u);
+        EXPECT_EQ((info.blob_vaddr + kHeader) % 4096, 0u);
+      } else {
+        EXPECT_EQ(info.blob_offset % (64 << 10), 0u);
+        EXPECT_EQ(info.blob_vaddr % align, 0u);
+      }
+      Segment last;  // the blob's: the last PT_LOAD
+      for (const auto& seg : segments(so)) {
+        if (seg.type == "LOAD") last = seg;
+      }
+      ASSERT_NE(last.align, 0u);
+      EXPECT_EQ(last.offset, info.blob_offset);
+      EXPECT_EQ(last.offset % last.align, last.vaddr % last.align);
+      auto file = test::read_bytes(so);
+      EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), file.begin() + info.blob_offset));
+      auto gnu = test::run({"readelf", "-a", "-W", so.string()});
+      EXPECT_EQ(obj::warnings_in(gnu), "") << gnu.out;
+      if (!elflint.empty() && t->machine != elf::kEM_LOONGARCH && t->machine != elf::kEM_QDSP6) {
+        auto r = test::run({elflint, "--gnu-ld", so.string()});
+        EXPECT_EQ(r.out, "No errors\n") << r.err;
+      }
+      if (t == &host_target()) expect_loads_with_blob(so, bytes);
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 #include "mblob/object/elf_headers.h"
 #include "mblob/object/elf_reader.h"
 #include "mblob/object/elf_splice.h"
+#include "support/header_and_payload.h"
 #include "support/test_support.h"
 
 namespace mblob {
@@ -203,6 +204,54 @@ TEST(Splice, NewLoadFollowsTheLoaderRules) {
     EXPECT_EQ(s.addr, info.blob_vaddr);
     EXPECT_EQ(s.size, 100000u);
   }
+}
+
+// A blob of a header in memory and a payload file (what export serializes): with no alignment
+// asked for, the payload lands page-aligned, at the same offset within a page in the file and
+// in memory (copied at cp speed); with one, the blob starts on a 64 KiB boundary. Either way it
+// loads, the readers are quiet, and strip keeps it loadable.
+TEST(Splice, PayloadLandsPageAlignedUnlessAnAlignmentIsAsked) {
+  TempDir dir;
+  fs::path linked = link_with_placeholder(dir, "gcc", "bfd");
+  constexpr std::size_t kHeader = 90;
+  const test::HeaderAndPayload hp = test::header_and_payload(dir.path(), kHeader, 3 * 4096 + 5);
+  const ByteSource& blob = hp.source;
+  const std::vector<std::uint8_t>& bytes = hp.bytes;
+  for (std::uint64_t align : {0, 1, 64, 4096}) {
+    SCOPED_TRACE("align " + std::to_string(align));
+    SpliceRequest req;
+    req.symbol = kSymbol;
+    req.align = align;
+    fs::path so = dir / ("aligned" + std::to_string(align) + ".so");
+    SpliceInfo info = splice_blob(linked, blob, req, so);
+    if (align == 0) {
+      EXPECT_EQ((info.blob_offset + kHeader) % 4096, 0u);
+      EXPECT_EQ((info.blob_vaddr + kHeader) % 4096, 0u);
+    } else {
+      EXPECT_EQ(info.blob_offset % kSplicedBlobAlign, 0u);
+      EXPECT_EQ(info.blob_vaddr % kSplicedBlobAlign, 0u);
+    }
+    MappedFile f(so);
+    elf::ElfFile e(f.bytes(), so.string());
+    for (const auto& sec : e.sections()) {
+      if (sec.name == kPlaceholderSection) {
+        EXPECT_EQ(sec.addralign, align == 0 ? 1 : align);
+      }
+    }
+    expect_loads_with_blob(so, bytes);
+    expect_readers_quiet(so);
+    fs::path stripped = dir / ("stripped" + std::to_string(align) + ".so");
+    fs::copy_file(so, stripped);
+    test::run_ok({"strip", stripped.string()});
+    expect_loads_with_blob(stripped, bytes);
+  }
+  SpliceRequest bad;
+  bad.symbol = kSymbol;
+  bad.align = 2 * kSplicedBlobAlign;
+  std::string msg =
+      test::error_of<Error>([&] { splice_blob(linked, blob, bad, dir / "never.so"); });
+  EXPECT_NE(msg.find("power of two up to"), std::string::npos) << msg;
+  EXPECT_FALSE(fs::exists(dir / "never.so"));
 }
 
 // Every symbol of the placeholder section moves with it, in .symtab and .dynsym.

@@ -186,6 +186,18 @@ void ByteSource::read_piece(int fd, const Piece& p, std::uint64_t at, std::uint8
   }
 }
 
+std::uint64_t ByteSource::copy_phase(std::uint64_t page) const {
+  std::uint64_t at = 0, largest = 0, phase = 0;
+  for (const auto& p : pieces_) {
+    if (!p.bytes && p.size > largest) {
+      largest = p.size;
+      phase = (p.offset - at) & (page - 1);  // unsigned wrap-around is the modular difference
+    }
+    at += p.size;
+  }
+  return phase;
+}
+
 void ByteSource::write_to(int fd, const std::string& what, ProgressFn progress,
                           void* progress_ctx) const {
   std::uint64_t done = 0;

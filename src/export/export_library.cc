@@ -440,6 +440,7 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
     sl.symbol = report.symbol;
     sl.digest_symbol = expected.digest_symbol;
     sl.progress = !options.quiet;
+    sl.align = options.pack.align;
     if (digest.valid()) sl.digest = [&] { return expected.digest = digest.get(); };
     Clock::time_point splice_start;
     sl.verify = [&](const fs::path& staged) {

@@ -35,6 +35,7 @@ ToolStep link_and_splice(const Toolchain& toolchain, const std::vector<fs::path>
   req.digest = s.digest;
   req.check = s.verify;
   req.progress = s.progress;
+  req.align = s.align;
   const OutputPath to = resolve_output(out);
   if (!to.stream) {
     splice_blob(linked, *s.blob, req, out);

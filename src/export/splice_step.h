@@ -33,6 +33,7 @@ struct SpliceLink {
   std::function<Digest128()> digest;  // waits for the digest; called after the blob is copied
   std::function<void(const std::filesystem::path&)> verify;  // on the finished temporary file
   bool progress = false;                                     // of the blob's copy, on a terminal
+  std::uint64_t align = 0;  // SpliceRequest::align (0: the payload page-aligned)
 };
 
 // Links `inputs` into the workspace, then splices the blob into `out` (atomically; a stream

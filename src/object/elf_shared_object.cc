@@ -85,6 +85,7 @@ struct Plan {
   std::uint64_t dyn_offset = 0, dyn_vaddr = 0;    // .dynamic
   std::uint64_t blob_offset = 0, blob_vaddr = 0;  // the blob's segment
   std::uint64_t blob_align = 0;                   // its p_align
+  std::uint64_t blob_phase = 0;                   // blob_offset modulo 64 KiB (blob_phase())
   std::uint64_t payload_size = 0;
   std::uint64_t shoff = 0, file_size = 0;
   static constexpr std::uint16_t kPhnum = 5;
@@ -171,13 +172,15 @@ void plan_rest(const SharedObjectSpec& spec, Plan& p) {
       add_section(p, {".dynamic", kSHT_DYNAMIC, kSHF_ALLOC | kSHF_WRITE, p.dyn_vaddr, p.dyn_offset,
                       Plan::kDynEntries * p.dynsize, p.dynstr_index, 0, p.word, p.dynsize});
   const std::uint64_t dyn_end = p.dyn_offset + Plan::kDynEntries * p.dynsize;
-  p.blob_offset = align_up(dyn_end, std::max(kBlobFileAlign, p.page));
-  // The blob's address is aligned as asked (the file offset, a multiple of 64 KiB, is too), so
-  // offset and address stay congruent modulo the segment's p_align.
+  // A 64 KiB boundary plus the phase: the address is aligned as asked (the phase is 0 then), or
+  // the payload lands page-aligned; offset and address stay congruent modulo the segment's
+  // p_align (the phase is below a page).
+  p.blob_offset = align_up(dyn_end, std::max(kBlobFileAlign, p.page)) + p.blob_phase;
   p.blob_align = std::max(p.page, spec.align);
-  p.blob_vaddr = align_up(p.dyn_vaddr + Plan::kDynEntries * p.dynsize, p.blob_align);
-  p.blob = add_section(p, {std::string(p.target->section), kSHT_PROGBITS, kSHF_ALLOC, p.blob_vaddr,
-                           p.blob_offset, p.payload_size, 0, 0, spec.align, 0});
+  p.blob_vaddr = align_up(p.dyn_vaddr + Plan::kDynEntries * p.dynsize, p.blob_align) + p.blob_phase;
+  p.blob =
+      add_section(p, {std::string(p.target->section), kSHT_PROGBITS, kSHF_ALLOC, p.blob_vaddr,
+                      p.blob_offset, p.payload_size, 0, 0, spec.align != 0 ? spec.align : 1, 0});
   Symbol& blob = symbol_named(p, spec.symbol);
   blob.shndx = p.blob;
   blob.value = p.blob_vaddr;
@@ -202,11 +205,12 @@ void plan_rest(const SharedObjectSpec& spec, Plan& p) {
   p.file_size = p.shoff + p.sections.size() * p.shentsize;
 }
 
-Plan plan(const SharedObjectSpec& spec, std::uint64_t payload_size) {
+Plan plan(const SharedObjectSpec& spec, std::uint64_t payload_size, std::uint64_t phase) {
   Plan p;
   p.target = &resolve_target(spec);
   p.page = max_page_size(*p.target);
   p.payload_size = payload_size;
+  p.blob_phase = phase;
   const bool is64 = p.target->is_64;
   p.ehsize = is64 ? sizeof(ElfEhdr<Elf64LE>) : sizeof(ElfEhdr<Elf32LE>);
   p.phentsize = is64 ? sizeof(ElfPhdr<Elf64LE>) : sizeof(ElfPhdr<Elf32LE>);
@@ -495,7 +499,9 @@ void validate(const SharedObjectSpec& spec) {
   blob.symbol = spec.symbol;
   blob.target = spec.target;
   validate(blob);
-  check_power_of_two(spec.align, kMaxBlobAlign, "the blob's (in a blob-only library)");
+  if (spec.align != 0) {
+    check_power_of_two(spec.align, kMaxBlobAlign, "the blob's (in a blob-only library)");
+  }
   if (std::string why = shared_object_refusal(resolve_target(spec)); !why.empty()) {
     throw Error(why);
   }
@@ -535,7 +541,7 @@ SharedObjectWriter::SharedObjectWriter(const SharedObjectSpec& spec, const ByteS
   if (m.spec.soname.empty()) m.spec.soname = out_path.filename().string();
   validate(m.spec);
   check_output_is_not_input(out_path, blob.files());
-  m.plan = plan(m.spec, blob.size());
+  m.plan = plan(m.spec, blob.size(), m.spec.align == 0 ? blob.copy_phase() : 0);
   check_fits_elf32(m.plan);
   const Bytes bytes = emit_for(m.spec, m.plan);
 

@@ -76,8 +76,13 @@ template <typename E>
 class Splicer {
  public:
   Splicer(std::vector<std::uint8_t>& image, const ElfFile& elf, const SpliceRequest& request,
-          std::uint64_t blob_size)
-      : image_(image), elf_(elf), where_(elf.where()), req_(request), blob_size_(blob_size) {}
+          std::uint64_t blob_size, std::uint64_t blob_phase)
+      : image_(image),
+        elf_(elf),
+        where_(elf.where()),
+        req_(request),
+        blob_size_(blob_size),
+        blob_phase_(blob_phase) {}
 
   SpliceInfo plan_and_patch() {
     check_file_kind();
@@ -229,7 +234,7 @@ class Splicer {
     }
     align_ = align;
     const std::uint64_t vaddr_align = std::max(align, kSplicedBlobAlign);
-    info_.blob_offset = align_up(image_.size(), kSplicedBlobAlign);
+    info_.blob_offset = align_up(image_.size(), kSplicedBlobAlign) + blob_phase_;
     info_.blob_vaddr = align_up(end, vaddr_align) + info_.blob_offset % vaddr_align;
     info_.file_size = blob_size_ == 0 ? image_.size() : info_.blob_offset + blob_size_;
   }
@@ -254,7 +259,9 @@ class Splicer {
       load.p_paddr = static_cast<WordValue<E>>(info_.blob_vaddr);
       load.p_filesz = static_cast<WordValue<E>>(blob_size_);
       load.p_memsz = static_cast<WordValue<E>>(blob_size_);
-      load.p_align = static_cast<WordValue<E>>(align_);
+      // An alignment past the page size holds in memory only if the loader aligns the load
+      // base to it: glibc (2.35 and later) aligns it to the largest p_align of the loads.
+      load.p_align = static_cast<WordValue<E>>(std::max(align_, req_.align));
     }
     table.erase(table.begin() + static_cast<std::ptrdiff_t>(slot_index_));
     std::size_t after_last_load = 0;
@@ -290,6 +297,9 @@ class Splicer {
       info_.blob_vaddr = elf_.sections()[s_.placeholder].addr;
     }
     sh.sh_size = static_cast<WordValue<E>>(blob_size_);
+    // The alignment asked for; with none, the placeholder's 1 stays (the start has whatever
+    // alignment the page-aligned payload gives it).
+    if (req_.align != 0) sh.sh_addralign = static_cast<WordValue<E>>(req_.align);
     store_struct(image_, at, sh);
   }
 
@@ -344,6 +354,7 @@ class Splicer {
   const std::string& where_;
   const SpliceRequest& req_;
   std::uint64_t blob_size_;
+  std::uint64_t blob_phase_;  // the blob's file offset modulo 64 KiB
   Sections s_;
   std::size_t slot_index_ = 0;
   std::uint64_t align_ = 1;
@@ -351,16 +362,16 @@ class Splicer {
 };
 
 SpliceInfo patch_image(std::vector<std::uint8_t>& image, const ElfFile& elf,
-                       const SpliceRequest& request, std::uint64_t blob_size) {
+                       const SpliceRequest& request, std::uint64_t blob_size, std::uint64_t phase) {
   const FileHeader& h = elf.header();
   if (h.is_64) {
     return h.endian == Endian::little
-               ? Splicer<Elf64LE>(image, elf, request, blob_size).plan_and_patch()
-               : Splicer<Elf64BE>(image, elf, request, blob_size).plan_and_patch();
+               ? Splicer<Elf64LE>(image, elf, request, blob_size, phase).plan_and_patch()
+               : Splicer<Elf64BE>(image, elf, request, blob_size, phase).plan_and_patch();
   }
   return h.endian == Endian::little
-             ? Splicer<Elf32LE>(image, elf, request, blob_size).plan_and_patch()
-             : Splicer<Elf32BE>(image, elf, request, blob_size).plan_and_patch();
+             ? Splicer<Elf32LE>(image, elf, request, blob_size, phase).plan_and_patch()
+             : Splicer<Elf32BE>(image, elf, request, blob_size, phase).plan_and_patch();
 }
 
 // The file offset of the digest symbol's 16 bytes in the linked file.
@@ -385,6 +396,14 @@ std::uint64_t digest_offset(const ElfFile& elf, const std::string& symbol) {
 
 }  // namespace
 
+std::uint64_t splice_phase(const ByteSource& blob, std::uint64_t align) {
+  if (align > kSplicedBlobAlign || (align & (align - 1)) != 0) {
+    throw Error(fmt::format("the blob's alignment {} is not a power of two up to {} (splice)",
+                            align, kSplicedBlobAlign));
+  }
+  return align == 0 ? blob.copy_phase() : 0;
+}
+
 SpliceInfo splice_blob(const fs::path& linked, const ByteSource& blob, const SpliceRequest& request,
                        const fs::path& out) {
   // The linked file holds no blob: small, read whole, patched in memory, written once.
@@ -395,7 +414,7 @@ SpliceInfo splice_blob(const fs::path& linked, const ByteSource& blob, const Spl
     const ElfFile elf(ByteView(image), linked.string());
     if (!request.digest_symbol.empty()) digest_at = digest_offset(elf, request.digest_symbol);
     std::vector<std::uint8_t> patched = image;
-    info = patch_image(patched, elf, request, blob.size());
+    info = patch_image(patched, elf, request, blob.size(), splice_phase(blob, request.align));
     image.swap(patched);
   }
   AtomicFile file(out, 0777);

@@ -55,7 +55,7 @@ std::string elf_section(const PackRequest& r) {
 std::vector<std::filesystem::path> asm_incbin(const PackRequest& r) {
   detail::check_request(kName, r);
   const Target& t = *r.target;
-  check_alignment(r.settings.align, t.container, std::string(kName) + ": ");
+  check_alignment(r.settings.object_align(), t.container, std::string(kName) + ": ");
   if (t.container == Container::macho) {
     throw Error(std::string(kName) + ": Mach-O (" + std::string(t.triple) +
                 ") is not supported yet; use --packer c-hex");
@@ -72,13 +72,13 @@ std::vector<std::filesystem::path> asm_incbin(const PackRequest& r) {
     std::string section = r.settings.section.empty() ? std::string(t.section) : r.settings.section;
     check_section_name(section, Container::coff, std::string(kName) + ": ");
     text += fmt::format("\t.section {},\"dr\"\n", section);
-    text += fmt::format("\t.balign {}\n\t.globl {}\n{}:\n", r.settings.align, sym, sym);
+    text += fmt::format("\t.balign {}\n\t.globl {}\n{}:\n", r.settings.object_align(), sym, sym);
     text += fmt::format("\t.incbin \"{}\"\n", file);
     // The linker's directive section: export the symbol as data from a DLL.
     text += fmt::format("\t.section .drectve,\"yn\"\n\t.ascii \" -export:\\\"{}\\\",data\"\n", sym);
   } else {
     text += elf_section(r);
-    text += fmt::format("\t.balign {}\n\t.globl {}\n", r.settings.align, sym);
+    text += fmt::format("\t.balign {}\n\t.globl {}\n", r.settings.object_align(), sym);
     if (r.settings.visibility == Visibility::hidden) text += fmt::format("\t.hidden {}\n", sym);
     if (r.settings.visibility == Visibility::protected_) {
       text += fmt::format("\t.protected {}\n", sym);

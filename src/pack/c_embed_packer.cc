@@ -82,7 +82,7 @@ void probe(const PackRequest& r) {
 std::vector<std::filesystem::path> c_embed(const PackRequest& r) {
   detail::check_request(kName, r);
   check_symbol_name(r.symbol, SymbolUse::c_identifier, std::string(kName) + ": ");
-  check_alignment(r.settings.align, r.target->container, std::string(kName) + ": ");
+  check_alignment(r.settings.object_align(), r.target->container, std::string(kName) + ": ");
   if (r.blob->empty()) throw Error(std::string(kName) + ": the blob is empty");
   // Without a toolchain (packing alone) there is nothing to probe with: the caller compiles.
   if (r.toolchain != nullptr) probe(r);
@@ -100,7 +100,7 @@ std::vector<std::filesystem::path> c_embed(const PackRequest& r) {
       "}};\n"
       "#ifdef __cplusplus\n}}\n#endif\n",
       fmt::arg("size", r.blob->size()), fmt::arg("export", coff ? "__declspec(dllexport) " : ""),
-      fmt::arg("align", r.settings.align), fmt::arg("sym", r.symbol),
+      fmt::arg("align", r.settings.object_align()), fmt::arg("sym", r.symbol),
       fmt::arg("file", embed_name(blob, path)));
   write_file_atomic(path, ByteView(std::string_view(text)));
   return {path};

@@ -9,7 +9,7 @@ std::vector<std::filesystem::path> native(const PackRequest& r) {
   spec.symbol = r.symbol;
   spec.target = r.target;
   spec.section = r.settings.section;
-  spec.align = r.settings.align;
+  spec.align = r.settings.object_align();
   spec.visibility = r.settings.visibility;
   spec.large_threshold = r.settings.large_threshold;
   auto out = r.workspace / "devc.o";

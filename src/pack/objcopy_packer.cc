@@ -37,7 +37,7 @@ ProcessOptions objcopy_options(const std::string& purpose) {
 
 std::vector<std::filesystem::path> objcopy(const PackRequest& r) {
   detail::check_request(kName, r);
-  check_alignment(r.settings.align, r.target->container, std::string(kName) + ": ");
+  check_alignment(r.settings.object_align(), r.target->container, std::string(kName) + ": ");
   check_symbol_name(r.symbol, SymbolUse::object, std::string(kName) + ": ");
   if (r.toolchain == nullptr) {
     throw Error(std::string(kName) +
@@ -73,11 +73,11 @@ std::vector<std::filesystem::path> objcopy(const PackRequest& r) {
          "--add-symbol", fmt::format("{}={}:0,global,object", r.symbol, kSection),
          tool_path(empty_o), tool_path(tmp)},
         objcopy_options("objcopy packer: adding the blob section"));
-    if (r.settings.align > 1) {
-      run_process_checked(
-          {tool, "--set-section-alignment", fmt::format("{}={}", kSection, r.settings.align),
-           tool_path(tmp), tool_path(out)},
-          objcopy_options("objcopy packer: aligning the blob section"));
+    if (r.settings.object_align() > 1) {
+      run_process_checked({tool, "--set-section-alignment",
+                           fmt::format("{}={}", kSection, r.settings.object_align()),
+                           tool_path(tmp), tool_path(out)},
+                          objcopy_options("objcopy packer: aligning the blob section"));
       std::filesystem::remove(tmp, ec);
     } else {
       std::filesystem::rename(tmp, out, ec);

@@ -30,7 +30,7 @@ struct ExportArgs {
   std::string objcopy = "objcopy";
   std::string pack_command;
   std::string symbol;
-  std::string align = "16";
+  std::string align;  // "" = mblob chooses (PackSettings::align 0)
   bool quiet = false;
   bool json = false;
   bool verbose = false;
@@ -99,10 +99,10 @@ int run_export(const ExportArgs& a) {
   check_output_is_not_input(a.output, {a.manifest});
   ExportOptions o;
   // Usage errors before any work: sizes, names of the target, packer and linker.
-  o.pack.align = parse_size("--align", a.align);
+  if (!a.align.empty()) o.pack.align = parse_size("--align", a.align);
   const Target& target = a.target.empty() ? host_target() : find_target(a.target);
   try {
-    check_alignment(o.pack.align, target.container, "--align: ");
+    if (!a.align.empty()) check_alignment(o.pack.align, target.container, "--align: ");
   } catch (const UsageError&) {
     throw;
   } catch (const Error& e) {
@@ -238,8 +238,11 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
                   "{blob} {symbol} {output} {target} {workspace} {format}");
   sub->add_option("--align", a->align,
                   "Alignment of the blob symbol in bytes, a power of two: decimal (010 is ten), "
-                  "with an optional K, M, G or T (KiB ... TiB) suffix")
-      ->default_str("16");
+                  "with an optional K, M, G or T (KiB ... TiB) suffix. Default: 16 where the "
+                  "blob is linked; in a spliced or blob-only library, none: the blob starts so "
+                  "that its largest payload lands page-aligned, which copies it at cp speed "
+                  "(docs/splice.md)")
+      ->default_str("16 linked, payload page-aligned otherwise");
   sub->add_flag("--no-digest", a->no_digest,
                 "Do not define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob, checked by "
                 "mblob verify; written for ELF and Mach-O targets, TVM ignores it)");

@@ -12,14 +12,17 @@
 //   .hash .gnu.hash .dynsym .dynstr   (same segment)
 //   .rodata.<symbol> per small object (same segment; the digest)
 //   .dynamic                        PT_LOAD RW  (own pages: vaddr = offset + P), PT_DYNAMIC
-//   zeros up to a multiple of max(64 KiB, P)
-//   blob (.rodata)                  PT_LOAD R   vaddr = the next P boundary, offset ≡ vaddr mod P
+//   zeros up to a multiple of max(64 KiB, P), plus the phase (below)
+//   blob (.rodata)                  PT_LOAD R   vaddr = the next P boundary + the phase,
+//                                               offset ≡ vaddr mod P
 //   .symtab .strtab .shstrtab, section headers (not loaded)
 //
 // plus PT_GNU_STACK (RW, no X). .dynamic has DT_HASH, DT_GNU_HASH, DT_SYMTAB, DT_STRTAB,
 // DT_STRSZ, DT_SYMENT and DT_SONAME (the output's file name). The blob starts at a 64 KiB file
-// offset (copy_file_range runs fastest there) and is copied with ByteSource::write_to: memory
-// use is the headers only. Deterministic; written through AtomicFile.
+// offset when an alignment is asked for; with none (align 0), that far plus the phase that puts
+// its largest payload page-aligned (ByteSource::copy_phase: copy_file_range runs at cp speed
+// only then). It is copied with ByteSource::write_to: memory use is the headers only.
+// Deterministic; written through AtomicFile.
 //
 // Refused, with the reason: MIPS (its psABI's loader needs a GOT and DT_MIPS_* tags; link
 // instead), non-ELF targets, and an ELF32 file past 4 GiB.
@@ -48,7 +51,9 @@ struct SharedObjectSpec {
   std::string symbol;              // the blob symbol
   const Target* target = nullptr;  // nullptr = host_target()
   std::string soname;              // DT_SONAME; "" = the output's file name
-  std::uint64_t align = 16;        // the blob's alignment: power of two, at most 64 KiB
+  // The blob's alignment: a power of two, at most 64 KiB; 0 = none: the blob starts where its
+  // largest payload lands page-aligned (ByteSource::copy_phase), copied at cp speed.
+  std::uint64_t align = 0;
   std::vector<SharedObjectData> data;
 };
 

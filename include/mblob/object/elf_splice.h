@@ -7,11 +7,14 @@
 //   linked file (unchanged bytes, headers patched)   | zero gap | blob bytes
 //   0 ..................................... size    | .. off   | off .. off + blob size
 //
-//   off    = the linked file's size rounded up to 64 KiB (copy_file_range runs fastest there)
+//   off    = the linked file's size rounded up to 64 KiB, plus splice_phase (below): with no
+//            alignment asked for, the blob's largest payload then lands page-aligned, so it is
+//            copied at cp speed, and the symbol is as aligned as that start is (TVM's own
+//            packers align it to 1); with an alignment, the blob starts at the 64 KiB boundary
 //   vaddr  = the end of the highest PT_LOAD (p_vaddr + p_memsz) rounded up to max(A, 64 KiB),
 //            where A is the largest p_align of the loads, plus off % max(A, 64 KiB); so
-//            p_offset == p_vaddr modulo A (the new load's p_align) and the blob's address is
-//            64 KiB-aligned
+//            p_offset == p_vaddr modulo A (the new load's p_align) and the address has the
+//            offset's alignment
 //
 // What the placeholder object holds, and why:
 //   * section kPlaceholderSection (".mblob.blob", SHT_PROGBITS, "a"): one byte, defining the
@@ -101,7 +104,16 @@ struct SpliceRequest {
   // (the previous output stays).
   std::function<void(const std::filesystem::path& staged)> check;
   bool progress = false;  // draw the blob copy's progress on stderr when it is a terminal
+  // The blob symbol's alignment: a power of two up to kSplicedBlobAlign, or 0 (see
+  // splice_phase).
+  std::uint64_t align = 0;
 };
+
+// The blob's file offset (and address) modulo 64 KiB in a spliced library: 0 when `align` is
+// set; for align 0, blob.copy_phase(), so the blob's largest file range lands page-aligned
+// (relative to its offset in its file). Throws Error for an alignment that is not 0 or a power
+// of two up to kSplicedBlobAlign.
+std::uint64_t splice_phase(const ByteSource& blob, std::uint64_t align);
 
 struct SpliceInfo {
   std::uint64_t blob_offset = 0;  // file offset of the blob
