@@ -180,15 +180,29 @@ TEST(ExportSplice, RefusedSpliceFallsBackToLinkingWithAWarning) {
 
 // aarch64 and riscv64: the spliced export runs under qemu (dlopen, the blob's bytes hashed,
 // a host call).
-class ExportSpliceCross : public ::testing::TestWithParam<std::string> {};
+// With the target's default linker (GNU ld), and with lld and mold, which the Debian cross gcc
+// finds only through the -B export adds.
+struct CrossLink {
+  std::string arch, linker;  // linker "" = the target's default
+};
+void PrintTo(const CrossLink& c, std::ostream* os) {
+  *os << c.arch << (c.linker.empty() ? "" : " with " + c.linker);
+}
+class ExportSpliceCross : public ::testing::TestWithParam<CrossLink> {};
 
 TEST_P(ExportSpliceCross, SplicedExportLoadsUnderQemu) {
-  const std::string arch = GetParam();
+  const std::string arch = GetParam().arch;
+  const std::string linker = GetParam().linker;
   MBLOB_REQUIRE_TOOL(gcc, arch + "-linux-gnu-gcc");
   MBLOB_REQUIRE_TOOL(qemu, "qemu-" + arch);
+  if (!linker.empty()) {
+    MBLOB_REQUIRE_TOOL(ld, "ld." + linker);
+  }
   test::SampleModel m;
   auto so = m.dir / "model.so";
-  auto j = cli_json(m.export_argv("model.so", {"--target", arch + "-linux-gnu", "--json"}));
+  std::vector<std::string> extra = {"--target", arch + "-linux-gnu", "--json"};
+  if (!linker.empty()) extra.insert(extra.end(), {"--linker", linker});
+  auto j = cli_json(m.export_argv("model.so", extra));
   EXPECT_EQ(j["section"], ".mblob.blob");
   test::run_ok({test::cli(), "verify", so.string()});
   test::write_text(m.dir / "check.c", R"(
@@ -224,8 +238,14 @@ int main(int argc, char** argv) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, ExportSpliceCross,
-                         ::testing::Values(std::string("aarch64"), std::string("riscv64")),
-                         [](const auto& info) { return info.param; });
+                         ::testing::Values(CrossLink{"aarch64", ""}, CrossLink{"aarch64", "lld"},
+                                           CrossLink{"aarch64", "mold"}, CrossLink{"riscv64", ""},
+                                           CrossLink{"riscv64", "lld"},
+                                           CrossLink{"riscv64", "mold"}),
+                         [](const auto& info) {
+                           return info.param.arch +
+                                  (info.param.linker.empty() ? "" : "_" + info.param.linker);
+                         });
 
 }  // namespace
 }  // namespace mblob

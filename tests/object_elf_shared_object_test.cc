@@ -272,7 +272,7 @@ TEST(ElfSharedObject, SegmentsAreCongruentAndTheBlobStartsAt64KiB) {
     EXPECT_TRUE(stack && dynamic);
     ASSERT_EQ(loads.size(), 3u);
     for (std::size_t i = 0; i < loads.size(); ++i) {
-      EXPECT_EQ(loads[i].align, max_page_size(*t));
+      EXPECT_EQ(loads[i].align, t->max_page_size);
       EXPECT_EQ(loads[i].offset % loads[i].align, loads[i].vaddr % loads[i].align);
       if (i > 0) {
         EXPECT_GE(loads[i].vaddr, loads[i - 1].vaddr + loads[i - 1].memsz);
@@ -334,8 +334,8 @@ TEST(ElfSharedObject, PayloadAfterAHeaderLandsPageAlignedUnlessAnAlignmentIsAske
   }
 }
 
-// max_page_size is GNU ld's default for the machine: a shared object the installed linkers make
-// has the same p_align.
+// Target::max_page_size is GNU ld's default for the machine: a shared object the installed
+// linkers make has the same p_align.
 TEST(ElfSharedObject, MaxPageSizeIsWhatGnuLdUses) {
   test::TempDir dir;
   int checked = 0;
@@ -351,7 +351,7 @@ TEST(ElfSharedObject, MaxPageSizeIsWhatGnuLdUses) {
     auto segs = segments(dir / "e.so");
     auto load = std::find_if(segs.begin(), segs.end(), [](auto& s) { return s.type == "LOAD"; });
     ASSERT_NE(load, segs.end());
-    EXPECT_EQ(load->align, max_page_size(find_target(triple)));
+    EXPECT_EQ(load->align, find_target(triple).max_page_size);
     ++checked;
   }
   if (checked == 0) GTEST_SKIP() << "SKIPPED: no GNU as/ld for the listed targets";

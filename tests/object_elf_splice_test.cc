@@ -467,6 +467,7 @@ struct CrossCase {
   std::string arch;  // aarch64, riscv64
   std::string linker;
 };
+void PrintTo(const CrossCase& c, std::ostream* os) { *os << c.arch << " with " << c.linker; }
 class SpliceCross : public ::testing::TestWithParam<CrossCase> {};
 
 TEST_P(SpliceCross, SplicedLibraryLoadsUnderQemu) {

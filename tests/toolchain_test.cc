@@ -415,6 +415,16 @@ TEST(ToolchainPresets, CommandLinesCarryTargetFlags) {
       Toolchain::named("host-gcc", {.linker = "lld"}).link_shared_command({"a.o"}, "m.so", {"-lm"});
   EXPECT_EQ(gcc, (std::vector<std::string>{"gcc", "-shared", "-fuse-ld=lld", "-o", "m.so", "a.o",
                                            "-lm"}));
+  // A GNU cross driver finds ld.lld and ld.mold only where -B points: PATH's directory of them.
+  for (const char* l : {"lld", "mold"}) {
+    const fs::path ld = find_program(std::string("ld.") + l);
+    if (ld.empty()) continue;
+    auto cross =
+        Toolchain::named("aarch64-linux-gnu", {.linker = l}).link_shared_command({"a.o"}, "m.so");
+    EXPECT_EQ(cross, (std::vector<std::string>{
+                         "aarch64-linux-gnu-gcc", "-shared", std::string("-fuse-ld=") + l,
+                         "-B" + ld.parent_path().string() + "/", "-o", "m.so", "a.o"}));
+  }
   auto mingw = Toolchain::named("x86_64-w64-mingw32").compile_command("k.c", "k.o");
   EXPECT_EQ(std::count(mingw.begin(), mingw.end(), "-fPIC"), 0);
   EXPECT_EQ(Toolchain::named("host-gcc", {.cc = "/opt/cc"}).compile_command("k.cc", "k.o")[0],

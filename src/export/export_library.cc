@@ -402,19 +402,16 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
   expected.blob = &blob;
   expected.packer = packer_name;
   expected.format = options.format;
-  OutputCheck verify;
-  if (target.container == Container::elf || target.container == Container::coff ||
-      target.container == Container::macho) {
-    verify = [&](const fs::path& staged) {
-      auto t0 = Clock::now();
-      verified = true;
-      phase_ended({"link", t0 - link_start});
-      phase_started("verify");
-      report.section = verify_output(staged, out, expected);
-      verify_time = Clock::now() - t0;
-      phase_ended({"verify", verify_time});
-    };
-  }
+  // Every container's output is read back (ELF, Mach-O, PE through its export table, ar).
+  const OutputCheck verify = [&](const fs::path& staged) {
+    auto t0 = Clock::now();
+    verified = true;
+    phase_ended({"link", t0 - link_start});
+    phase_started("verify");
+    report.section = verify_output(staged, out, expected);
+    verify_time = Clock::now() - t0;
+    phase_ended({"verify", verify_time});
+  };
   auto link = [&] {
     link_start = Clock::now();
     if (direct_out) {
@@ -461,14 +458,12 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
           phase_started("splice");
           splice_start = Clock::now();
         }));
-  } else if (verify) {
+  } else {
     phase_started("link");
     link();
     report.phases.push_back({"link", Clock::now() - link_start - verify_time});
     if (!verified) phase_ended(report.phases.back());
     report.phases.push_back({"verify", verify_time});
-  } else {
-    phase("link", link);
   }
   std::error_code ec;
   auto size = fs::file_size(out, ec);  // a device or FIFO has none

@@ -71,7 +71,7 @@ using Section = SectionHeader;
 // Where everything goes.
 struct Plan {
   const Target* target = nullptr;
-  std::uint64_t page = 0;  // max_page_size
+  std::uint64_t page = 0;  // Target::max_page_size
   std::uint64_t ehsize = 0, phentsize = 0, shentsize = 0, symsize = 0, dynsize = 0, word = 0;
   std::string soname;
   std::uint32_t soname_at = 0;  // in .dynstr
@@ -137,7 +137,7 @@ void plan_first_segment(const SharedObjectSpec& spec, Plan& p) {
     at += s.size;
     return add_section(p, std::move(s));
   };
-  const std::uint32_t hash_ent = sysv_hash_entry_size(*p.target);
+  const std::uint32_t hash_ent = p.target->hash_entry_size;
   // The symbol table's index is known only after the hash sections: they come first, as a
   // linker places them, and sh_link is patched below.
   p.hash = place({".hash", kSHT_HASH, kSHF_ALLOC, 0, 0, (2 + p.nbuckets + nsyms) * hash_ent, 0, 0,
@@ -208,7 +208,7 @@ void plan_rest(const SharedObjectSpec& spec, Plan& p) {
 Plan plan(const SharedObjectSpec& spec, std::uint64_t payload_size, std::uint64_t phase) {
   Plan p;
   p.target = &resolve_target(spec);
-  p.page = max_page_size(*p.target);
+  p.page = p.target->max_page_size;
   p.payload_size = payload_size;
   p.blob_phase = phase;
   const bool is64 = p.target->is_64;
@@ -282,7 +282,7 @@ struct Emit {
     segment(w, kPT_GNU_STACK, kPF_R | kPF_W, 0, 0, 0, 16);
   }
 
-  // .hash: nbucket, nchain, bucket[nbucket], chain[nchain]; entries of sysv_hash_entry_size.
+  // .hash: nbucket, nchain, bucket[nbucket], chain[nchain]; entries of Target::hash_entry_size.
   void sysv_hash_table(ByteWriter& w) const {
     const std::uint32_t nsyms = static_cast<std::uint32_t>(p.symbols.size() + 1);
     std::vector<std::uint32_t> bucket(p.nbuckets, 0), chain(nsyms, 0);
@@ -457,27 +457,6 @@ void check_fits_elf32(const Plan& p) {
 }
 
 }  // namespace
-
-std::uint64_t max_page_size(const Target& t) {
-  switch (t.machine) {
-    case kEM_AARCH64:
-    case kEM_ARM:
-    case kEM_PPC:
-    case kEM_PPC64:
-    case kEM_MIPS:
-    case kEM_LOONGARCH:
-    case kEM_QDSP6:
-      return std::uint64_t{64} << 10;
-    case kEM_SPARCV9:
-      return std::uint64_t{1} << 20;
-    default:  // x86, x86-64, RISC-V, IBM Z
-      return 4096;
-  }
-}
-
-std::uint32_t sysv_hash_entry_size(const Target& t) {
-  return t.machine == kEM_S390 && t.is_64 ? 8 : 4;
-}
 
 std::string shared_object_refusal(const Target& t) {
   const std::string name = "target " + std::string(t.triple) + ": ";

@@ -273,6 +273,19 @@ std::vector<std::string> Toolchain::compile_command(const fs::path& source, cons
   return argv;
 }
 
+std::vector<std::string> Toolchain::linker_selection() const {
+  const std::string& l = overrides_.linker;
+  if (l.empty()) return {};
+  std::vector<std::string> out{"-fuse-ld=" + l};
+  // A GNU cross driver looks for ld.lld and ld.mold in its own program directories only, not on
+  // PATH: -B shows it the directory PATH finds them in (both linkers are multi-target).
+  if ((l == "lld" || l == "mold") && !preset_.tool_prefix.empty()) {
+    const fs::path ld = find_program("ld." + l);
+    if (!ld.empty()) out.push_back("-B" + ld.parent_path().string() + "/");
+  }
+  return out;
+}
+
 std::vector<std::string> Toolchain::link_shared_command(
     const std::vector<fs::path>& objects, const fs::path& out,
     const std::vector<std::string>& extra) const {
@@ -283,7 +296,7 @@ std::vector<std::string> Toolchain::link_shared_command(
     argv = {overrides_.cc.empty() ? std::string(preset_.cc) : overrides_.cc};
     for (auto f : words(preset_.target_flags)) argv.emplace_back(f);
     argv.emplace_back(preset_.shared_flag);
-    if (!overrides_.linker.empty()) argv.push_back("-fuse-ld=" + overrides_.linker);
+    for (auto& f : linker_selection()) argv.push_back(std::move(f));
   }
   for (auto f : words(preset_.link_flags)) argv.emplace_back(f);
   // ld64 records a dylib's install name, by default the path it writes (here a staging
@@ -313,7 +326,7 @@ std::vector<std::string> Toolchain::link_executable_command(
   }
   std::vector<std::string> argv{overrides_.cc.empty() ? std::string(preset_.cc) : overrides_.cc};
   for (auto f : words(preset_.target_flags)) argv.emplace_back(f);
-  if (!overrides_.linker.empty()) argv.push_back("-fuse-ld=" + overrides_.linker);
+  for (auto& f : linker_selection()) argv.push_back(std::move(f));
   for (auto f : words(preset_.link_flags)) argv.emplace_back(f);
   argv.insert(argv.end(), {"-o", tool_path(out)});
   for (const auto& o : objects) argv.push_back(tool_path(o));

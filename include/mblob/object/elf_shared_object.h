@@ -6,7 +6,7 @@
 // .dynsym with either hash table, and the blob's bytes are a segment of their own, mapped from
 // the file, never copied.
 //
-// File layout (vaddr = file offset in the first segment; P = max_page_size(target)):
+// File layout (vaddr = file offset in the first segment; P = target.max_page_size):
 //
 //   ELF header, program headers     PT_LOAD R   [0, headers end)               vaddr = offset
 //   .hash .gnu.hash .dynsym .dynstr   (same segment)
@@ -64,14 +64,6 @@ struct SharedObjectInfo {
   std::uint64_t blob_vaddr = 0;   // its address relative to the load base
   std::string section;            // the blob's section (".rodata")
 };
-
-// The largest page size the target's systems run with, which every PT_LOAD's p_align covers
-// (the default -z max-page-size of GNU ld for the machine): 64 KiB on AArch64, Arm, POWER,
-// MIPS, LoongArch and Hexagon, 1 MiB on SPARC V9, 4 KiB on x86, RISC-V and IBM Z.
-std::uint64_t max_page_size(const Target& target);
-
-// Size of one .hash entry: 8 on 64-bit IBM Z (and Alpha), 4 everywhere else.
-std::uint32_t sysv_hash_entry_size(const Target& target);
 
 // Why the writer does not write a shared object for `target` ("target X: ..."), or "" when it
 // does: it writes one for every ELF row but MIPS.

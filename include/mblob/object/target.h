@@ -72,6 +72,12 @@ struct Target {
   // link_flags name the same version.
   std::uint32_t platform = 0;
   std::uint32_t min_os = 0;
+  // ELF: the largest page size the machine's systems run with, which every PT_LOAD's p_align
+  // covers (GNU ld's default -z max-page-size for the machine): 64 KiB on AArch64, Arm, POWER,
+  // MIPS, LoongArch and Hexagon, 1 MiB on SPARC V9, 4 KiB on x86, RISC-V and IBM Z.
+  std::uint64_t max_page_size = 4096;
+  // ELF: the size of one .hash entry (gABI "Hash Table"): 8 on 64-bit IBM Z, 4 elsewhere.
+  std::uint32_t hash_entry_size = 4;
   // ELF: `mblob export` links host code against a placeholder and splices the blob in
   // (object/elf_splice.h) instead of linking it. Set only where the splice tests
   // (tests/object_elf_splice_test.cc, export_splice_test.cc) load the result with every linker

@@ -143,6 +143,9 @@ class Toolchain {
 
  private:
   std::string cc_for(const std::filesystem::path& source) const;
+  // The driver options that select the --linker override: -fuse-ld=<linker>, and -B<dir>/ when
+  // a GNU driver would not find ld.lld or ld.mold itself.
+  std::vector<std::string> linker_selection() const;
   std::string install_hint(const std::string& program) const;
   // Runs the command `build` makes for a staged output path; renames the result onto `out`.
   // Refuses (UsageError) an `out` that is one of `inputs`, before anything runs.
