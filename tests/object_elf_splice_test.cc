@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <fstream>
 
 #include "mblob/core/file.h"
 #include "mblob/object/elf.h"
@@ -252,6 +253,71 @@ TEST(Splice, PayloadLandsPageAlignedUnlessAnAlignmentIsAsked) {
       test::error_of<Error>([&] { splice_blob(linked, blob, bad, dir / "never.so"); });
   EXPECT_NE(msg.find("power of two up to"), std::string::npos) << msg;
   EXPECT_FALSE(fs::exists(dir / "never.so"));
+}
+
+// The two-step splice (what export does): the blob is copied at `reserve` while the link runs.
+// When the linked file fits below it, the blob stays there and the gap is zeros; when it does
+// not (here: 200 KB of read-only data against a 64 KiB reserve), the blob is copied again after
+// it, and nothing of the first copy is left in the gap.
+TEST(Splice, EarlyCopyStaysWhenTheLinkedFileFitsAndMovesWhenNot) {
+  TempDir dir;
+  constexpr std::size_t kHeader = 90;
+  const test::HeaderAndPayload hp = test::header_and_payload(dir.path(), kHeader, 300000);
+  const fs::path small = link_with_placeholder(dir, "gcc", "bfd");
+  const fs::path big = dir / "big.so";
+  fs::rename(link_with_placeholder(dir, "gcc", "gold", {},
+                                   "\t.section .rodata.pad,\"a\"\n\t.zero 200000\n"),
+             big);
+  struct Case {
+    fs::path linked;
+    std::uint64_t reserve;
+    bool stays;
+  };
+  for (const Case& c : {Case{small, 1 << 20, true}, Case{big, 1, false}}) {
+    SCOPED_TRACE(c.linked.filename().string());
+    SpliceRequest req;
+    req.symbol = kSymbol;
+    const fs::path so = dir / ("early-" + c.linked.filename().string());
+    Splice splice(hp.source, req, so, c.reserve);
+    EXPECT_FALSE(fs::exists(so)) << "the output appears only when it is finished";
+    const SpliceInfo info = splice.finish(c.linked);
+    const std::uint64_t base = info.blob_offset - (info.blob_offset % kSplicedBlobAlign);
+    if (c.stays) {
+      EXPECT_EQ(base, c.reserve);
+    } else {
+      EXPECT_EQ(base, (fs::file_size(c.linked) + kSplicedBlobAlign - 1) / kSplicedBlobAlign *
+                          kSplicedBlobAlign);
+    }
+    EXPECT_EQ((info.blob_offset + kHeader) % 4096, 0u);
+    const auto file = test::read_bytes(so);
+    ASSERT_EQ(file.size(), info.blob_offset + hp.bytes.size());
+    EXPECT_TRUE(std::all_of(file.begin() + static_cast<std::ptrdiff_t>(fs::file_size(c.linked)),
+                            file.begin() + static_cast<std::ptrdiff_t>(info.blob_offset),
+                            [](std::uint8_t b) { return b == 0; }))
+        << "the gap before the blob holds more than zeros";
+    expect_loads_with_blob(so, hp.bytes);
+    expect_readers_quiet(so);
+  }
+}
+
+// A Splice dropped before finish() (the link failed): the copy stops, the staged file goes, the
+// previous output stays.
+TEST(Splice, AbandonedEarlyCopyLeavesThePreviousOutput) {
+  TempDir dir;
+  const fs::path so = dir / "spliced.so";
+  test::write_text(so, "previous");
+  std::ofstream(dir / "sparse.bin").close();
+  fs::resize_file(dir / "sparse.bin", std::uint64_t{256} << 20);
+  const ByteSource blob = ByteSource::from_file(dir / "sparse.bin");
+  SpliceRequest req;
+  req.symbol = kSymbol;
+  {
+    Splice splice(blob, req, so, 1 << 20);
+    EXPECT_EQ(test::mblob_temporaries(dir.path()).size(), 1u);
+  }
+  EXPECT_TRUE(test::mblob_temporaries(dir.path()).empty());
+  auto b = test::read_bytes(so);
+  EXPECT_EQ(std::string(b.begin(), b.end()), "previous");
 }
 
 // Every symbol of the placeholder section moves with it, in .symtab and .dynsym.

@@ -438,6 +438,7 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
     sl.digest_symbol = expected.digest_symbol;
     sl.progress = !options.quiet;
     sl.align = options.pack.align;
+    sl.max_page_size = target.max_page_size;
     if (digest.valid()) sl.digest = [&] { return expected.digest = digest.get(); };
     Clock::time_point splice_start;
     sl.verify = [&](const fs::path& staged) {

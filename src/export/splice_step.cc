@@ -23,12 +23,20 @@ fs::path write_placeholder_source(const fs::path& workspace, const std::string& 
   return src;
 }
 
+// Sum of the link inputs' sizes, for the estimate of the linked file's size.
+std::uint64_t input_bytes(const std::vector<fs::path>& inputs) {
+  std::uint64_t n = 0;
+  for (const auto& f : inputs) {
+    std::error_code ec;
+    const auto size = fs::file_size(f, ec);
+    if (!ec) n += size;
+  }
+  return n;
+}
+
 ToolStep link_and_splice(const Toolchain& toolchain, const std::vector<fs::path>& inputs,
                          const fs::path& workspace, const fs::path& out, const SpliceLink& s,
                          const std::function<void()>& on_splice_start) {
-  const fs::path linked = workspace / ("linked" + toolchain.shared_library_suffix());
-  ToolStep step = toolchain.link_shared(inputs, linked);
-  if (on_splice_start) on_splice_start();
   SpliceRequest req;
   req.symbol = s.symbol;
   req.digest_symbol = s.digest_symbol;
@@ -36,14 +44,18 @@ ToolStep link_and_splice(const Toolchain& toolchain, const std::vector<fs::path>
   req.check = s.verify;
   req.progress = s.progress;
   req.align = s.align;
+  // A stream output gets the file spliced in the workspace, then streamed.
   const OutputPath to = resolve_output(out);
-  if (!to.stream) {
-    splice_blob(linked, *s.blob, req, out);
-  } else {
-    const fs::path spliced = workspace / ("spliced" + toolchain.shared_library_suffix());
-    splice_blob(linked, *s.blob, req, spliced);
-    stream_file_into(spliced, to);
-  }
+  const fs::path spliced =
+      to.stream ? workspace / ("spliced" + toolchain.shared_library_suffix()) : out;
+  // The blob's copy starts now and runs while the linker does (elf_splice.h, Splice).
+  Splice splice(*s.blob, req, spliced,
+                splice_reserve(s.blob->size(), input_bytes(inputs), s.max_page_size));
+  const fs::path linked = workspace / ("linked" + toolchain.shared_library_suffix());
+  ToolStep step = toolchain.link_shared(inputs, linked);
+  if (on_splice_start) on_splice_start();
+  splice.finish(linked);
+  if (to.stream) stream_file_into(spliced, to);
   return step;
 }
 

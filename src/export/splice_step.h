@@ -33,12 +33,14 @@ struct SpliceLink {
   std::function<Digest128()> digest;  // waits for the digest; called after the blob is copied
   std::function<void(const std::filesystem::path&)> verify;  // on the finished temporary file
   bool progress = false;                                     // of the blob's copy, on a terminal
-  std::uint64_t align = 0;  // SpliceRequest::align (0: the payload page-aligned)
+  std::uint64_t align = 0;             // SpliceRequest::align (0: the payload page-aligned)
+  std::uint64_t max_page_size = 4096;  // the target row's (for splice_reserve)
 };
 
-// Links `inputs` into the workspace, then splices the blob into `out` (atomically; a stream
-// output gets the finished file streamed). Returns the link's ToolStep. `on_spliced_start`
-// is called between the link and the splice (the export's phase boundary).
+// Links `inputs` into the workspace while the blob is copied into the staged `out` (a Splice
+// with splice_reserve), then splices the linked file in front of it (atomically; a stream
+// output gets the finished file streamed). Returns the link's ToolStep. `on_splice_start` is
+// called between the link and the splice (the export's phase boundary).
 ToolStep link_and_splice(const Toolchain& toolchain,
                          const std::vector<std::filesystem::path>& inputs,
                          const std::filesystem::path& workspace, const std::filesystem::path& out,

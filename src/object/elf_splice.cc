@@ -4,10 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <future>
 #include <vector>
 
 #include "mblob/core/file.h"
+#include "mblob/core/interrupts.h"
 #include "mblob/core/progress.h"
 #include "mblob/object/elf.h"
 #include "mblob/object/elf_reader.h"
@@ -65,6 +69,14 @@ void store_struct(std::vector<std::uint8_t>& image, std::uint64_t offset, const 
   std::memcpy(image.data() + offset, &t, sizeof(T));
 }
 
+// Where the blob goes: its size, its offset modulo 64 KiB (splice_phase), and the lowest
+// 64 KiB boundary it may start after (the early copy's, or 0).
+struct BlobPlace {
+  std::uint64_t size = 0;
+  std::uint64_t phase = 0;
+  std::uint64_t min_base = 0;
+};
+
 // Which section is which, found by name in the linked file.
 struct Sections {
   std::size_t placeholder = 0;
@@ -76,13 +88,14 @@ template <typename E>
 class Splicer {
  public:
   Splicer(std::vector<std::uint8_t>& image, const ElfFile& elf, const SpliceRequest& request,
-          std::uint64_t blob_size, std::uint64_t blob_phase)
+          const BlobPlace& place)
       : image_(image),
         elf_(elf),
         where_(elf.where()),
         req_(request),
-        blob_size_(blob_size),
-        blob_phase_(blob_phase) {}
+        blob_size_(place.size),
+        blob_phase_(place.phase),
+        min_base_(place.min_base) {}
 
   SpliceInfo plan_and_patch() {
     check_file_kind();
@@ -234,7 +247,8 @@ class Splicer {
     }
     align_ = align;
     const std::uint64_t vaddr_align = std::max(align, kSplicedBlobAlign);
-    info_.blob_offset = align_up(image_.size(), kSplicedBlobAlign) + blob_phase_;
+    info_.blob_offset =
+        std::max(align_up(image_.size(), kSplicedBlobAlign), min_base_) + blob_phase_;
     info_.blob_vaddr = align_up(end, vaddr_align) + info_.blob_offset % vaddr_align;
     info_.file_size = blob_size_ == 0 ? image_.size() : info_.blob_offset + blob_size_;
   }
@@ -355,6 +369,7 @@ class Splicer {
   const SpliceRequest& req_;
   std::uint64_t blob_size_;
   std::uint64_t blob_phase_;  // the blob's file offset modulo 64 KiB
+  std::uint64_t min_base_;    // the blob's file offset minus the phase is at least this
   Sections s_;
   std::size_t slot_index_ = 0;
   std::uint64_t align_ = 1;
@@ -362,16 +377,15 @@ class Splicer {
 };
 
 SpliceInfo patch_image(std::vector<std::uint8_t>& image, const ElfFile& elf,
-                       const SpliceRequest& request, std::uint64_t blob_size, std::uint64_t phase) {
+                       const SpliceRequest& request, const BlobPlace& place) {
   const FileHeader& h = elf.header();
   if (h.is_64) {
     return h.endian == Endian::little
-               ? Splicer<Elf64LE>(image, elf, request, blob_size, phase).plan_and_patch()
-               : Splicer<Elf64BE>(image, elf, request, blob_size, phase).plan_and_patch();
+               ? Splicer<Elf64LE>(image, elf, request, place).plan_and_patch()
+               : Splicer<Elf64BE>(image, elf, request, place).plan_and_patch();
   }
-  return h.endian == Endian::little
-             ? Splicer<Elf32LE>(image, elf, request, blob_size, phase).plan_and_patch()
-             : Splicer<Elf32BE>(image, elf, request, blob_size, phase).plan_and_patch();
+  return h.endian == Endian::little ? Splicer<Elf32LE>(image, elf, request, place).plan_and_patch()
+                                    : Splicer<Elf32BE>(image, elf, request, place).plan_and_patch();
 }
 
 // The file offset of the digest symbol's 16 bytes in the linked file.
@@ -404,40 +418,112 @@ std::uint64_t splice_phase(const ByteSource& blob, std::uint64_t align) {
   return align == 0 ? blob.copy_phase() : 0;
 }
 
-SpliceInfo splice_blob(const fs::path& linked, const ByteSource& blob, const SpliceRequest& request,
-                       const fs::path& out) {
+// The blob's copy into the staged file, on a thread of its own: started by the constructor when
+// there is a place for it, joined (or stopped) by wait() or the destructor.
+struct Splice::Copy {
+  std::future<void> done;
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<bool> cancel{false};
+  struct Cancelled {};
+
+  static void on_progress(void* self, std::uint64_t n) {
+    auto* c = static_cast<Copy*>(self);
+    c->bytes.store(n, std::memory_order_relaxed);
+    if (c->cancel.load(std::memory_order_relaxed)) throw Cancelled{};
+  }
+};
+
+Splice::Splice(const ByteSource& blob, SpliceRequest request, fs::path out, std::uint64_t reserve)
+    : blob_(blob), req_(std::move(request)), out_(std::move(out)) {
+  phase_ = splice_phase(blob_, req_.align);
+  file_.emplace(out_, 0777);
+  if (file_->streaming()) {
+    throw UsageError(fmt::format(
+        "{}: a spliced library is written to a regular file (this is a stream)", out_.string()));
+  }
+  if (reserve == 0 || blob_.empty()) return;
+  early_base_ = align_up(reserve, kSplicedBlobAlign);
+  copy_ = std::make_unique<Copy>();
+  copy_->done = std::async(std::launch::async, [this] {
+    // Interrupts go to the main thread, whose handler removes the staged file.
+    InterruptsBlocked blocked;
+    try {
+      copy_blob_at(early_base_ + phase_, &Copy::on_progress, copy_.get());
+    } catch (const Copy::Cancelled&) {
+    }
+  });
+}
+
+Splice::~Splice() { stop_copy(); }
+
+void Splice::stop_copy() noexcept {
+  if (!copy_ || !copy_->done.valid()) return;
+  copy_->cancel = true;
+  copy_->done.wait();
+}
+
+void Splice::copy_blob_at(std::uint64_t offset, ProgressFn progress, void* ctx) {
+  if (::lseek(file_->fd(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+    throw Error(fmt::format("{}: cannot seek to offset {}", out_.string(), offset));
+  }
+  blob_.write_to(file_->fd(), out_.string(), progress, ctx);
+}
+
+// Waits for the early copy, drawing its progress; rethrows what stopped it.
+void Splice::wait_for_copy(Progress& progress) {
+  using namespace std::chrono_literals;
+  while (copy_->done.wait_for(100ms) != std::future_status::ready) {
+    progress.update(copy_->bytes.load(std::memory_order_relaxed));
+  }
+  copy_->done.get();
+}
+
+SpliceInfo Splice::finish(const fs::path& linked) {
   // The linked file holds no blob: small, read whole, patched in memory, written once.
   std::vector<std::uint8_t> image = read_file(linked);
   std::uint64_t digest_at = 0;
   SpliceInfo info;
   {
     const ElfFile elf(ByteView(image), linked.string());
-    if (!request.digest_symbol.empty()) digest_at = digest_offset(elf, request.digest_symbol);
+    if (!req_.digest_symbol.empty()) digest_at = digest_offset(elf, req_.digest_symbol);
     std::vector<std::uint8_t> patched = image;
-    info = patch_image(patched, elf, request, blob.size(), splice_phase(blob, request.align));
+    info = patch_image(patched, elf, req_, {blob_.size(), phase_, early_base_});
     image.swap(patched);
   }
-  AtomicFile file(out, 0777);
-  if (file.streaming()) {
-    throw UsageError(fmt::format(
-        "{}: a spliced library is written to a regular file (this is a stream)", out.string()));
-  }
-  file.write(ByteView(image));
-  if (blob.size() != 0) {
-    if (::lseek(file.fd(), static_cast<off_t>(info.blob_offset), SEEK_SET) < 0) {
-      throw Error(fmt::format("{}: cannot seek to offset {}", out.string(), info.blob_offset));
+  Progress progress("splice " + out_.filename().string(), blob_.size(), !req_.progress);
+  bool copied = false;
+  if (copy_) {
+    wait_for_copy(progress);
+    copied = info.blob_offset == early_base_ + phase_;
+    // The linked file is larger than the copy's place: the blob goes after it, copied again.
+    if (!copied && ::ftruncate(file_->fd(), 0) != 0) {
+      throw Error(fmt::format("{}: cannot truncate the staged file", out_.string()));
     }
-    Progress progress("splice " + out.filename().string(), blob.size(), !request.progress);
-    blob.write_to(file.fd(), out.string(), progress.fn(), &progress);
-    progress.finish();
   }
-  if (request.digest) {
-    const Digest128 d = request.digest();
-    file.pwrite(ByteView(d.data(), d.size()), digest_at);
+  file_->pwrite(ByteView(image), 0);
+  if (!copied && !blob_.empty()) copy_blob_at(info.blob_offset, progress.fn(), &progress);
+  progress.finish();
+  if (req_.digest) {
+    const Digest128 d = req_.digest();
+    file_->pwrite(ByteView(d.data(), d.size()), digest_at);
   }
-  if (request.check) request.check(file.temp_path());
-  file.commit();
+  if (req_.check) req_.check(file_->temp_path());
+  file_->commit();
   return info;
+}
+
+SpliceInfo splice_blob(const fs::path& linked, const ByteSource& blob, const SpliceRequest& request,
+                       const fs::path& out) {
+  return Splice(blob, request, out).finish(linked);
+}
+
+std::uint64_t splice_reserve(std::uint64_t blob_size, std::uint64_t input_bytes,
+                             std::uint64_t max_page_size) {
+  constexpr std::uint64_t kEarlyCopyMin = std::uint64_t{32} << 20;
+  constexpr std::uint64_t kSegments = 6;  // loads, RELRO and the dynamic segment a linker pads
+  if (blob_size < kEarlyCopyMin) return 0;
+  return align_up(2 * input_bytes + kSegments * max_page_size + kSplicedBlobAlign,
+                  kSplicedBlobAlign);
 }
 
 }  // namespace mblob

@@ -156,10 +156,9 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "without the blob, against a one-byte placeholder, and the blob is then spliced into the\n"
       "linked file as a read-only segment of its own: one copy of the blob whatever the linker\n"
       "(docs/splice.md; default packer and --align up to 64K only; --link-blob links the packed\n"
-      "blob as every other target does). For ELF and Mach-O targets it also defines "
-      "<prefix>__mblob_digest,\n"
-      "the blob's XXH3-128 (16 bytes; --no-digest leaves it\n"
-      "out; `mblob verify` checks it). Before the output replaces the previous file, export\n"
+      "blob as every other target does). For ELF and Mach-O targets it also defines\n"
+      "<prefix>__mblob_digest, the blob's XXH3-128 (16 bytes; --no-digest leaves it out;\n"
+      "`mblob verify` checks it). Before the output replaces the previous file, export\n"
       "reads it back (ELF libraries, PE DLLs through their export table, ar archives of ELF or\n"
       "COFF objects) and checks that it defines the blob symbol with the serialized size and\n"
       "bytes (COFF symbols have no size: the blob's header gives it, and the blob must fit\n"
@@ -241,8 +240,7 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
                   "with an optional K, M, G or T (KiB ... TiB) suffix. Default: 16 where the "
                   "blob is linked; in a spliced or blob-only library, none: the blob starts so "
                   "that its largest payload lands page-aligned, which copies it at cp speed "
-                  "(docs/splice.md)")
-      ->default_str("16 linked, payload page-aligned otherwise");
+                  "(docs/splice.md)");
   sub->add_flag("--no-digest", a->no_digest,
                 "Do not define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob, checked by "
                 "mblob verify; written for ELF and Mach-O targets, TVM ignores it)");

@@ -16,8 +16,9 @@ namespace mblob {
 struct ExportPhase {
   // "serialize", "pack", "digest" (XXH3-128 of the blob, ELF targets: computed during the pack
   // on a second thread; this is the wait for it after the pack), "compile", "link",
-  // "splice" (spliced libraries: the blob appended to the linked file, the digest waited for
-  // and written; such exports have no "digest" phase),
+  // "splice" (spliced libraries: the wait for the blob's copy, which starts with the link,
+  // the linked file written in front of it, the digest waited for and written; such exports
+  // have no "digest" phase),
   // "verify" (ELF, PE DLL and ar outputs: the output defines, or a DLL exports, the blob symbol
   // with the serialized size and bytes, and on ELF the digest symbol with the digest; checked
   // before it replaces the output)

@@ -57,12 +57,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "mblob/core/byte_source.h"
 #include "mblob/core/digest.h"
 #include "mblob/core/error.h"
+#include "mblob/core/file.h"
+#include "mblob/core/progress.h"
 
 namespace mblob {
 
@@ -128,5 +132,48 @@ struct SpliceInfo {
 // (a character device or FIFO: splice into a file and stream that).
 SpliceInfo splice_blob(const std::filesystem::path& linked, const ByteSource& blob,
                        const SpliceRequest& request, const std::filesystem::path& out);
+
+// The same in two steps, so the blob's copy overlaps the link (what export does):
+//
+//   Splice s(blob, request, out, reserve);  // staged file beside `out`; the blob's copy starts
+//   ... link ...                            // on a second thread, at `reserve` (64 KiB-aligned)
+//   s.finish(linked);                       // plus the phase; then as splice_blob
+//
+// When the linked file fits below `reserve`, the blob stays where it was copied and the bytes
+// between the two are a hole (zeros that take no disk space); otherwise finish() copies it
+// again right after the linked file. `reserve` 0: no early copy (splice_blob). Destroyed
+// without finish(), it stops the copy and removes the staged file; `blob` must outlive it.
+class Splice {
+ public:
+  Splice(const ByteSource& blob, SpliceRequest request, std::filesystem::path out,
+         std::uint64_t reserve = 0);
+  ~Splice();
+  Splice(const Splice&) = delete;
+  Splice& operator=(const Splice&) = delete;
+
+  SpliceInfo finish(const std::filesystem::path& linked);
+
+ private:
+  struct Copy;
+  void copy_blob_at(std::uint64_t offset, ProgressFn progress, void* ctx);
+  void wait_for_copy(Progress& progress);
+  void stop_copy() noexcept;
+
+  const ByteSource& blob_;
+  SpliceRequest req_;
+  std::filesystem::path out_;
+  std::uint64_t phase_ = 0;
+  std::uint64_t early_base_ = 0;  // where the early copy went, minus the phase (0: none)
+  std::optional<AtomicFile> file_;
+  std::unique_ptr<Copy> copy_;
+};
+
+// The `reserve` for a Splice of a blob of `blob_size` bytes into a library linked from inputs of
+// `input_bytes` bytes for a target whose loads align to `max_page_size`: an upper estimate of
+// the linked file's size (twice the inputs, plus a page per segment a linker may pad to), or
+// 0 below 32 MiB of blob, where an early copy gains little and the hole would be a large part
+// of the file.
+std::uint64_t splice_reserve(std::uint64_t blob_size, std::uint64_t input_bytes,
+                             std::uint64_t max_page_size);
 
 }  // namespace mblob
