@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine (as root): installs what it needs, builds
 # the dev and asan (ASan+UBSan) presets, runs every test (including the "big" label, with sparse
-# multi-GiB inputs), runs the runtime tests under ThreadSanitizer (tsan preset), then builds the
+# multi-GiB inputs), runs the runtime and splice tests under ThreadSanitizer (tsan preset), then builds the
 # libFuzzer targets and runs each for a bounded time.
 #
 #   scripts/test.sh                    # everything
@@ -55,10 +55,10 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_ctest --preset asan -j "$JOBS" -LE 'big|bench'
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
-step "tsan build (ThreadSanitizer: mblob_runtime and the runtime tests only)"
+step "tsan build (ThreadSanitizer: the libraries, the runtime tests and the splice tests)"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$JOBS"
-step "tsan tests (including 8 threads x 200 concurrent loads)"
+step "tsan tests (8 threads x 200 concurrent loads; the blob copy beside the link)"
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 run_ctest --preset tsan -j "$JOBS"
 unset TSAN_OPTIONS
