@@ -79,6 +79,7 @@ TEST_P(ExportWindows, NativeBlobDllExportsTheBlobAndInspectReadsItBack) {
   auto exports = test::run_ok({readobj, "--coff-exports", dll.string()}).out;
   EXPECT_NE(exports.find("Name: __tvm_ffi__library_bin\n"), std::string::npos) << exports;
   EXPECT_NE(exports.find("Name: model_add\n"), std::string::npos) << exports;
+  EXPECT_NE(exports.find("Name: __mblob_digest\n"), std::string::npos) << exports;
 
   // The bytes at the export are the serialized blob, byte for byte.
   const auto blob = serialized(m.manifest);
@@ -96,7 +97,20 @@ TEST_P(ExportWindows, NativeBlobDllExportsTheBlobAndInspectReadsItBack) {
   EXPECT_EQ(inspected["machine"], c.machine);
   EXPECT_EQ(inspected["symbol"], "__tvm_ffi__library_bin");
   EXPECT_EQ(inspected["blob_bytes"], blob.size());
+  EXPECT_EQ(inspected["digest"], "ok") << inspected.dump();
   EXPECT_EQ(test::run({test::cli(), "verify", dll.string()}).exit_code, 0);
+  // The digest is checked: one changed byte of it and verify fails.
+  auto digests = find_symbols(ByteView(file), dll.string(), [](std::string_view n) {
+    return n == "__mblob_digest" || n == "___mblob_digest";
+  });
+  ASSERT_EQ(digests.size(), 1u);
+  auto tampered = file;
+  tampered[digests[0].offset] ^= 0xff;
+  const fs::path bad = m.dir / "tampered.dll";
+  test::write_bytes(bad, tampered);
+  auto v = test::run({test::cli(), "verify", bad.string()});
+  EXPECT_NE(v.exit_code, 0);
+  EXPECT_NE(v.err.find("digest mismatch"), std::string::npos) << v.err;
 }
 
 // A system-lib build archives the native COFF object; the verify phase reads the member.

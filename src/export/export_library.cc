@@ -294,14 +294,13 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
     blob = serialize(tree, flat, so);
   });
   report.blob_bytes = blob.size();
-  // The integrity digest (ELF and Mach-O targets; a COFF DLL gets none, docs/inspect.md): the blob
-  // is read once, in chunks, on a second thread while the packer streams it into its object (the
-  // native packer copies in the kernel, so the two overlap on two cores; a digest alone costs
-  // ~0.27 s per GiB here). The verify phase compares the output's copy with this value.
+  // The integrity digest (docs/inspect.md): the blob is read once, in chunks, on a second thread
+  // while the packer streams it into its object (the native packer copies in the kernel, so the
+  // two overlap on two cores; a digest alone costs ~0.27 s per GiB here). The verify phase
+  // compares the output's copy with this value.
   Expected expected;
   std::future<Digest128> digest;
-  if (options.digest &&
-      (target.container == Container::elf || target.container == Container::macho)) {
+  if (options.digest) {
     digest = std::async(std::launch::async, [&blob] {
       // Interrupts go to the main thread only: its InterruptsBlocked sections (creating and
       // registering temporaries) must not be run over by a handler on this thread.

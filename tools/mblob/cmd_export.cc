@@ -156,7 +156,7 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
       "without the blob, against a one-byte placeholder, and the blob is then spliced into the\n"
       "linked file as a read-only segment of its own: one copy of the blob whatever the linker\n"
       "(docs/splice.md; default packer and --align up to 64K only; --link-blob links the packed\n"
-      "blob as every other target does). For ELF and Mach-O targets it also defines\n"
+      "blob as every other target does). For every target it also defines\n"
       "<prefix>__mblob_digest, the blob's XXH3-128 (16 bytes; --no-digest leaves it out;\n"
       "`mblob verify` checks it). Before the output replaces the previous file, export\n"
       "reads it back (ELF libraries, PE DLLs through their export table, ar archives of ELF or\n"
@@ -243,7 +243,7 @@ const Command kExport(30, [](CLI::App& app, Action& selected) {
                   "(docs/splice.md)");
   sub->add_flag("--no-digest", a->no_digest,
                 "Do not define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob, checked by "
-                "mblob verify; written for ELF and Mach-O targets, TVM ignores it)");
+                "mblob verify; a DLL exports it; TVM ignores it)");
   sub->add_flag("--link-blob", a->link_blob,
                 "Link the packed blob instead of splicing it into the linked library (splicing "
                 "is the default for ELF x86-64, aarch64 and riscv64 with the native packer)");

@@ -14,14 +14,14 @@
 namespace mblob {
 
 struct ExportPhase {
-  // "serialize", "pack", "digest" (XXH3-128 of the blob, ELF targets: computed during the pack
-  // on a second thread; this is the wait for it after the pack), "compile", "link",
+  // "serialize", "pack", "digest" (XXH3-128 of the blob, unless --no-digest: computed during
+  // the pack on a second thread; this is the wait for it after the pack), "compile", "link",
   // "splice" (spliced libraries: the wait for the blob's copy, which starts with the link,
   // the linked file written in front of it, the digest waited for and written; such exports
   // have no "digest" phase),
-  // "verify" (ELF, PE DLL and ar outputs: the output defines, or a DLL exports, the blob symbol
-  // with the serialized size and bytes, and on ELF the digest symbol with the digest; checked
-  // before it replaces the output)
+  // "verify" (every output: the library defines, or a DLL exports, the blob symbol with the
+  // serialized size and bytes, and the digest symbol with the digest; an archive's member
+  // does; checked before it replaces the output)
   std::string name;
   std::chrono::nanoseconds elapsed{0};
 };
@@ -47,8 +47,8 @@ struct ExportOptions {
   // there so the intermediate files can be looked at (ExportReport::workspace names it).
   std::filesystem::path workspace;
   bool quiet = false;  // no progress on stderr
-  // Also define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob; ELF and Mach-O targets), in
-  // an object of its own written by the native writer, whatever the packer.
+  // Also define <prefix>__mblob_digest (16 bytes, XXH3-128 of the blob; every container, a DLL
+  // exports it), in an object of its own written by the native writer, whatever the packer.
   bool digest = true;
   // Receives warnings (e.g. empty ffi payloads). Default: stderr.
   std::function<void(const std::string&)> warn;
