@@ -79,6 +79,25 @@ TEST(ExportDarwin, EveryDarwinRowExportsADylibThatInspectReadsBack) {
   }
 }
 
+// llvm-strip empties a dylib's symbol table: inspect, verify and extract still read it, through
+// the export trie.
+TEST(ExportDarwin, StrippedDylibStillInspectsVerifiesAndExtracts) {
+  MBLOB_REQUIRE_DARWIN_TOOLCHAIN();
+  MBLOB_REQUIRE_TOOL(strip, find_tool("llvm-strip-14").empty() ? "llvm-strip" : "llvm-strip-14");
+  SampleModel m;
+  for (const std::string& triple : darwin_rows()) {
+    SCOPED_TRACE(triple);
+    const fs::path lib = m.exported(triple + ".dylib", {"--target", triple});
+    run_ok({strip, lib.string()});
+    auto j = inspect_json(lib);
+    ASSERT_EQ(j.size(), 1u);
+    EXPECT_EQ(j[0]["digest"], "ok");
+    ASSERT_EQ(j[0]["modules"].size(), 3u);
+    run_ok({cli(), "verify", lib.string(), "-q"});
+    expect_payloads_extracted(m, lib);
+  }
+}
+
 // ld64 would record the staging path as the dylib's install name (LC_ID_DYLIB): export names
 // it @rpath/<file name>, so two exports of one model into different directories are the same
 // bytes.

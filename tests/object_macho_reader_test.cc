@@ -139,6 +139,33 @@ TEST(ObjectMachoReader, DylibSymbolMapsThroughItsSectionAddress) {
   }
 }
 
+// llvm-strip empties a dylib's symbol table; the export trie still names what it exports, with
+// addresses: the blob is found there, with its bytes, and an extent that ends at the next export.
+TEST(ObjectMachoReader, StrippedDylibIsReadThroughItsExportTrie) {
+  MBLOB_REQUIRE_MACHO_TOOLS(t);
+  MBLOB_REQUIRE_TOOL(strip, find_tool("llvm-strip-14").empty() ? "llvm-strip" : "llvm-strip-14");
+  for (const Arch& a : {kArm64, kX86_64}) {
+    SCOPED_TRACE(a.name);
+    TempDir dir;
+    const fs::path lib = dylib_for(t, dir, a);
+    run_ok({strip, lib.string()});
+    const Bytes file = read_bytes(lib);
+    ASSERT_NE(command_at(file, kLC_DYLD_INFO_ONLY), 0u);
+    auto nm = run_ok({find_tool("llvm-nm-14").empty() ? "llvm-nm" : "llvm-nm-14", lib.string()});
+    EXPECT_EQ(nm.out.find("library_bin"), std::string::npos) << "the symbol table still has it";
+    auto found = find_named(file, "___tvm_ffi__library_bin");
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(slice(file, found[0].offset, kPayload.size()), kPayload);
+    EXPECT_GE(found[0].size, kPayload.size());
+    auto after = find_named(file, "_after");
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_EQ(found[0].offset + found[0].size, after[0].offset) << "the extent ends at _after";
+    EXPECT_TRUE(find_named(file, "_hidden_one").empty()) << "a hidden symbol is not exported";
+    auto blobs = find_blob_symbols(ByteView(file), "test.dylib");
+    ASSERT_EQ(blobs.size(), 1u);
+  }
+}
+
 TEST(ObjectMachoReader, ExtentEndsAtTheNextSymbolOfTheSection) {
   MBLOB_REQUIRE_MACHO_TOOLS(t);
   TempDir dir;
@@ -302,6 +329,60 @@ TEST_F(ObjectMachoDamaged, LyingStringIndexIsAnError) {
   for (std::uint32_t i = 0; i < nsyms; ++i) put32(file_, symoff + i * sizeof(Nlist64), 0x7ffffff0);
   std::string err = error_of<Error>([&] { find_named(file_, "x"); });
   EXPECT_NE(err.find("n_strx"), std::string::npos) << err;
+}
+
+// A damaged export trie (in a dylib ld64.lld made) is an error naming the trie, never a crash or
+// an endless walk.
+class ObjectMachoDamagedTrie : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (tools_.clang.empty() || tools_.ld64.empty()) {
+      GTEST_SKIP() << "SKIPPED: clang and ld64.lld (package lld) are needed";
+    }
+    file_ = read_bytes(dylib_for(tools_, dir_, kArm64));
+    info_ = command_at(file_, kLC_DYLD_INFO_ONLY);
+    ASSERT_NE(info_, 0u);
+    trie_ = get32(file_, info_ + offsetof(DyldInfoCommand, export_off));
+    // The root: no terminal (0), its child count, then the first edge ("_", shared by every C
+    // name) and that child's offset.
+    ASSERT_EQ(file_[trie_], 0u);
+    ASSERT_EQ(file_[trie_ + 2], '_');
+    ASSERT_EQ(file_[trie_ + 3], 0u);
+  }
+  Tools tools_;
+  TempDir dir_;
+  Bytes file_;
+  std::size_t info_ = 0, trie_ = 0;
+};
+
+TEST_F(ObjectMachoDamagedTrie, TriePastTheEndOfTheFileIsAnError) {
+  put32(file_, info_ + offsetof(DyldInfoCommand, export_size), 0x7fffffff);
+  expect_refused(file_, "export trie");
+}
+
+TEST_F(ObjectMachoDamagedTrie, EdgeBackToTheRootIsACycle) {
+  file_[trie_ + 4] = 0;  // the "_" edge leads to the root again
+  expect_refused(file_, "twice (a cycle)");
+}
+
+TEST_F(ObjectMachoDamagedTrie, EdgePastTheTrieIsAnError) {
+  file_[trie_ + 4] = 0x7f;  // past the trie's end (it is smaller than 127 bytes)
+  ASSERT_LT(get32(file_, info_ + offsetof(DyldInfoCommand, export_size)), 0x7fu);
+  expect_refused(file_, "past the end of the trie");
+}
+
+TEST_F(ObjectMachoDamagedTrie, NumberOfMoreThan64BitsIsAnError) {
+  // The child offset becomes an endless run of continuation bytes.
+  const std::uint32_t size = get32(file_, info_ + offsetof(DyldInfoCommand, export_size));
+  for (std::size_t i = trie_ + 4; i < trie_ + size; ++i) file_[i] = 0xff;
+  std::string err = error_of<Error>([&] { find_named(file_, "___tvm_ffi__library_bin"); });
+  EXPECT_NE(err.find("export trie number"), std::string::npos) << err;
+}
+
+TEST_F(ObjectMachoDamagedTrie, UnterminatedEdgeIsAnError) {
+  const std::uint32_t size = get32(file_, info_ + offsetof(DyldInfoCommand, export_size));
+  for (std::size_t i = trie_ + 2; i < trie_ + size; ++i) file_[i] = 'x';
+  expect_refused(file_, "not NUL-terminated");
 }
 
 TEST(ObjectMachoReaderRefusal, ThirtyTwoBitMachoIsNamedAndRefused) {

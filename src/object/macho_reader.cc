@@ -123,6 +123,10 @@ MachOFile::MachOFile(ByteView file, std::string where) : file_(file), where_(std
     }
     if (lc.cmd == kLC_SEGMENT_64) read_segment(at, lc.cmdsize);
     if (lc.cmd == kLC_SYMTAB) read_symtab(at, lc.cmdsize);
+    if (lc.cmd == kLC_DYLD_INFO || lc.cmd == kLC_DYLD_INFO_ONLY ||
+        lc.cmd == kLC_DYLD_EXPORTS_TRIE) {
+      read_export_trie(at, lc.cmd, lc.cmdsize);
+    }
     at += lc.cmdsize;
     if (i + 1 < h.ncmds && cmds_end - at < sizeof(LoadCommand)) {
       throw Error::at(where_, at,
@@ -141,6 +145,7 @@ void MachOFile::read_segment(std::uint64_t at, std::uint32_t cmdsize) {
                         " is smaller than the command (72 bytes)");
   }
   const auto seg = load_struct<SegmentCommand64>(file_, at);  // inside the load commands
+  if (seg.fileoff == 0 && seg.filesize != 0) image_base_ = seg.vmaddr;
   if (seg.nsects > (cmdsize - sizeof(SegmentCommand64)) / sizeof(Section64)) {
     throw Error::at(where_, at + offsetof(SegmentCommand64, nsects),
                     "segment " + printable(fixed_name(seg.segname)) + " claims nsects " +
@@ -193,6 +198,180 @@ void MachOFile::read_symtab(std::uint64_t at, std::uint32_t cmdsize) {
   strings_ = ByteView(file_.data() + st.stroff, st.strsize);
 }
 
+void MachOFile::read_export_trie(std::uint64_t at, std::uint32_t cmd, std::uint32_t cmdsize) {
+  // LC_DYLD_EXPORTS_TRIE is a linkedit_data_command (dataoff, datasize); LC_DYLD_INFO[_ONLY] a
+  // dyld_info_command (export_off, export_size): both a 32-bit offset and size.
+  const bool linkedit = cmd == kLC_DYLD_EXPORTS_TRIE;
+  const std::uint64_t need = linkedit ? sizeof(LinkeditDataCommand) : sizeof(DyldInfoCommand);
+  if (cmdsize < need) {
+    throw Error::at(where_, at + offsetof(LoadCommand, cmdsize),
+                    std::string(linkedit ? "LC_DYLD_EXPORTS_TRIE" : "LC_DYLD_INFO") + " cmdsize " +
+                        std::to_string(cmdsize) + " is smaller than the command (" +
+                        std::to_string(need) + " bytes)");
+  }
+  const std::uint64_t field = at + (linkedit ? offsetof(LinkeditDataCommand, dataoff)
+                                             : offsetof(DyldInfoCommand, export_off));
+  const std::uint64_t off = load_struct<U32>(file_, field);
+  const std::uint64_t size = load_struct<U32>(file_, field + 4);
+  if (size == 0) return;
+  if (!trie_.empty()) throw Error::at(where_, at, "a second export trie (a file has one)");
+  if (!inside(off, size, file_.size())) {
+    throw Error::at(where_, field,
+                    "the export trie (" + std::to_string(size) + " bytes at offset " +
+                        std::to_string(off) + ") runs past the end of the file (" +
+                        std::to_string(file_.size()) + " bytes)");
+  }
+  trie_at_ = off;
+  trie_ = ByteView(file_.data() + off, static_cast<std::size_t>(size));
+}
+
+// A ULEB128 number of the trie at `p`, which must end before `end` (trie-relative).
+std::uint64_t MachOFile::trie_number(std::uint64_t& p, std::uint64_t end) const {
+  std::uint64_t value = 0;
+  for (unsigned shift = 0;; shift += 7) {
+    if (p >= end) {
+      throw Error::at(where_, trie_at_ + p, "an export trie number runs past its node");
+    }
+    const std::uint8_t byte = trie_.data()[p++];
+    if (shift > 63 || (shift == 63 && (byte & 0x7e) != 0)) {
+      throw Error::at(where_, trie_at_ + p - 1, "an export trie number exceeds 64 bits");
+    }
+    value |= std::uint64_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80) == 0) return value;
+  }
+}
+
+// Depth-first, without recursion: a frame per node on the path (its next edge and how many are
+// left), one name buffer. Each node is entered once; an edge is never empty, so the path is
+// never deeper than the name is long. Only the wanted names are copied.
+MachOFile::Exports MachOFile::trie_exports(
+    const std::function<bool(std::string_view)>& wanted) const {
+  constexpr std::size_t kMaxName = 64 << 10;
+  Exports out;
+  if (trie_.empty()) return out;
+  const std::uint64_t size = trie_.size();
+  struct Frame {
+    std::uint64_t next_edge = 0, edges_left = 0;
+    std::size_t name_length = 0;
+  };
+  std::vector<Frame> path;
+  std::vector<bool> entered(static_cast<std::size_t>(size), false);
+  std::string name;
+  auto enter = [&](std::uint64_t node, std::uint64_t from) {
+    if (node >= size) {
+      throw Error::at(where_, trie_at_ + from,
+                      "an export trie edge points past the end of the trie (node " +
+                          std::to_string(node) + ", trie " + std::to_string(size) + " bytes)");
+    }
+    if (entered[node]) {
+      throw Error::at(where_, trie_at_ + from,
+                      "the export trie reaches node " + std::to_string(node) + " twice (a cycle)");
+    }
+    entered[node] = true;
+    std::uint64_t p = node;
+    const std::uint64_t terminal = trie_number(p, size);
+    if (terminal > size - p) {
+      throw Error::at(where_, trie_at_ + node,
+                      "an export trie node's terminal information (" + std::to_string(terminal) +
+                          " bytes) runs past the end of the trie");
+    }
+    const std::uint64_t children = p + terminal;
+    if (terminal != 0) {
+      const std::uint64_t flags = trie_number(p, children);
+      if ((flags & kEXPORT_SYMBOL_FLAGS_REEXPORT) == 0 &&
+          (flags & kEXPORT_SYMBOL_FLAGS_KIND_MASK) == kEXPORT_SYMBOL_FLAGS_KIND_REGULAR) {
+        const std::uint64_t address = trie_number(p, children);
+        out.addresses.push_back(address);
+        if (wanted(name)) out.wanted.push_back({name, address, trie_at_ + node});
+      }
+    }
+    if (children >= size) {
+      throw Error::at(where_, trie_at_ + node, "an export trie node has no child count");
+    }
+    path.push_back({children + 1, trie_.data()[children], name.size()});
+  };
+  enter(0, 0);
+  while (!path.empty()) {
+    Frame& f = path.back();
+    if (f.edges_left == 0) {
+      path.pop_back();
+      continue;
+    }
+    --f.edges_left;
+    const std::uint64_t edge_at = f.next_edge;
+    const char* edge = reinterpret_cast<const char*>(trie_.data()) + edge_at;
+    const void* nul = edge_at < size ? std::memchr(edge, 0, size - edge_at) : nullptr;
+    if (nul == nullptr) {
+      throw Error::at(where_, trie_at_ + edge_at,
+                      "an export trie edge is not NUL-terminated inside the trie");
+    }
+    const std::size_t length = static_cast<std::size_t>(static_cast<const char*>(nul) - edge);
+    if (length == 0) throw Error::at(where_, trie_at_ + edge_at, "an empty export trie edge");
+    if (f.name_length + length > kMaxName) {
+      throw Error::at(where_, trie_at_ + edge_at, "an exported name longer than 64 KiB");
+    }
+    std::uint64_t p = edge_at + length + 1;
+    const std::uint64_t child = trie_number(p, size);
+    f.next_edge = p;
+    name.resize(f.name_length);
+    name.append(edge, length);
+    enter(child, edge_at);  // may reallocate `path`: `f` is not used after this
+  }
+  return out;
+}
+
+std::size_t MachOFile::section_at(std::uint64_t vmaddr) const {
+  for (std::size_t i = 0; i < sections_.size(); ++i) {
+    const Section& s = sections_[i];
+    if (vmaddr >= s.addr && vmaddr - s.addr < s.size && !zero_fill(s.flags)) return i + 1;
+  }
+  return 0;
+}
+
+LocatedSymbol MachOFile::locate_export(const Export& e,
+                                       const std::vector<std::uint64_t>& next) const {
+  const std::uint64_t vmaddr = image_base_ + e.address;
+  const std::size_t sect = vmaddr < image_base_ ? 0 : section_at(vmaddr);
+  if (sect == 0) {
+    throw Error::at(where_, e.at,
+                    "exported symbol " + printable(e.name) + " (address " + hex_of(vmaddr) +
+                        ") lies in no section with bytes in the file");
+  }
+  LocatedSymbol out = in_section(e.name, sect, vmaddr - sections_[sect - 1].addr, next);
+  out.external = true;
+  return out;
+}
+
+// The symbol at `rel` bytes into section `sect` (1-based, with bytes in the file; `rel` at most
+// its size): its file bytes, up to the next symbol of the section in `next` or the section's
+// end.
+LocatedSymbol MachOFile::in_section(std::string_view name, std::size_t sect, std::uint64_t rel,
+                                    const std::vector<std::uint64_t>& next) const {
+  const Section& s = sections_[sect - 1];
+  if (!inside(s.offset, s.size, file_.size())) {
+    throw Error::at(where_, s.header_at + offsetof(Section64, offset),
+                    "section " + printable(s.name) + "'s contents (" + std::to_string(s.size) +
+                        " bytes at offset " + std::to_string(s.offset) +
+                        ") run past the end of the file (" + std::to_string(file_.size()) +
+                        " bytes)");
+  }
+  std::uint64_t end = s.size;
+  // `next` holds the defined symbols' (section, offset in section) as sect << 56 | rel, sorted;
+  // section offsets beyond 2^56 cannot occur: the section lies inside the file, checked above.
+  if (sect < 256) {
+    auto it = std::upper_bound(next.begin(), next.end(), std::uint64_t{sect} << 56 | rel);
+    if (it != next.end() && (*it >> 56) == sect)
+      end = std::min(end, *it & ((std::uint64_t{1} << 56) - 1));
+  }
+  LocatedSymbol out;
+  out.name = std::string(name);
+  out.offset = s.offset + rel;
+  out.extent = end - rel;
+  out.section = s.name;
+  out.code = (s.flags & (kS_ATTR_PURE_INSTRUCTIONS | kS_ATTR_SOME_INSTRUCTIONS)) != 0;
+  return out;
+}
+
 std::string_view MachOFile::symbol_name(std::uint32_t strx, std::uint64_t at) const {
   if (strx >= strings_.size()) {
     throw Error::at(where_, at + offsetof(Nlist64, n_strx),
@@ -222,33 +401,13 @@ LocatedSymbol MachOFile::locate(std::string_view name, std::uint8_t sect, std::u
                     "symbol " + printable(name) + " is in zero-fill section " + printable(s.name) +
                         ": it has no bytes in the file");
   }
-  if (!inside(s.offset, s.size, file_.size())) {
-    throw Error::at(where_, s.header_at + offsetof(Section64, offset),
-                    "section " + printable(s.name) + "'s contents (" + std::to_string(s.size) +
-                        " bytes at offset " + std::to_string(s.offset) +
-                        ") run past the end of the file (" + std::to_string(file_.size()) +
-                        " bytes)");
-  }
   if (value < s.addr || value - s.addr > s.size) {
     throw Error::at(where_, at + offsetof(Nlist64, n_value),
                     "symbol " + printable(name) + " (n_value " + hex_of(value) +
                         ") lies outside its section " + printable(s.name) + " (addr " +
                         hex_of(s.addr) + ", size " + std::to_string(s.size) + ")");
   }
-  const std::uint64_t rel = value - s.addr;
-  std::uint64_t end = s.size;
-  // `next` holds the defined symbols' (section, offset in section) as sect << 56 | rel, sorted;
-  // section offsets beyond 2^56 cannot occur: the section lies inside the file, checked above.
-  auto it = std::upper_bound(next.begin(), next.end(), std::uint64_t{sect} << 56 | rel);
-  if (it != next.end() && (*it >> 56) == sect)
-    end = std::min(end, *it & ((std::uint64_t{1} << 56) - 1));
-  LocatedSymbol out;
-  out.name = std::string(name);
-  out.offset = s.offset + rel;
-  out.extent = end - rel;
-  out.section = s.name;
-  out.code = (s.flags & (kS_ATTR_PURE_INSTRUCTIONS | kS_ATTR_SOME_INSTRUCTIONS)) != 0;
-  return out;
+  return in_section(name, sect, value - s.addr, next);
 }
 
 void MachOFile::for_each_symbol(const std::function<bool(std::string_view)>& wanted,
@@ -257,15 +416,27 @@ void MachOFile::for_each_symbol(const std::function<bool(std::string_view)>& wan
   auto defined = [](const Nlist64& n) {
     return (n.n_type & kN_STAB) == 0 && (n.n_type & kN_TYPE) == kN_SECT;
   };
-  // Pass 1: the wanted symbols (table indices).
+  // Pass 1: the wanted symbols (table indices), then the wanted exports the table lacks (a
+  // stripped image's).
   std::vector<std::size_t> found;
+  std::vector<std::string_view> found_names;
   for (std::size_t i = 0; i < count; ++i) {
     const auto n = load_struct<Nlist64>(symbols_, i * sizeof(Nlist64));
-    if (defined(n) && wanted(symbol_name(n.n_strx, symbols_at_ + i * sizeof(Nlist64)))) {
+    if (!defined(n)) continue;
+    const std::string_view name = symbol_name(n.n_strx, symbols_at_ + i * sizeof(Nlist64));
+    if (wanted(name)) {
       found.push_back(i);
+      found_names.push_back(name);
     }
   }
-  if (found.empty()) return;
+  const Exports exports = trie_exports(wanted);
+  std::vector<const Export*> found_exports;
+  for (const Export& e : exports.wanted) {
+    if (std::find(found_names.begin(), found_names.end(), e.name) == found_names.end()) {
+      found_exports.push_back(&e);
+    }
+  }
+  if (found.empty() && found_exports.empty()) return;
   // Pass 2: every defined symbol's place in its section, sorted, to bound each one's extent.
   std::vector<std::uint64_t> next;
   next.reserve(count);  // bounded by the file's size: the table was read from it
@@ -279,6 +450,12 @@ void MachOFile::for_each_symbol(const std::function<bool(std::string_view)>& wan
     }
     next.push_back(std::uint64_t{n.n_sect} << 56 | (value - s.addr));
   }
+  for (const std::uint64_t address : exports.addresses) {
+    const std::uint64_t vmaddr = image_base_ + address;
+    const std::size_t sect = vmaddr < image_base_ ? 0 : section_at(vmaddr);
+    if (sect == 0 || sect > 255) continue;
+    next.push_back(std::uint64_t{sect} << 56 | (vmaddr - sections_[sect - 1].addr));
+  }
   std::sort(next.begin(), next.end());
   for (std::size_t i : found) {
     const std::uint64_t at = symbols_at_ + i * sizeof(Nlist64);
@@ -287,6 +464,7 @@ void MachOFile::for_each_symbol(const std::function<bool(std::string_view)>& wan
     loc.external = (n.n_type & kN_EXT) != 0;
     fn(loc);
   }
+  for (const Export* e : found_exports) fn(locate_export(*e, next));
 }
 
 // ---- Universal files

@@ -78,6 +78,15 @@ inline constexpr std::uint32_t kLC_UUID = 0x1b;
 inline constexpr std::uint32_t kLC_VERSION_MIN_MACOSX = 0x24;
 inline constexpr std::uint32_t kLC_VERSION_MIN_IPHONEOS = 0x25;
 inline constexpr std::uint32_t kLC_BUILD_VERSION = 0x32;
+inline constexpr std::uint32_t kLC_DYLD_INFO = 0x22;
+inline constexpr std::uint32_t kLC_DYLD_INFO_ONLY = 0x22 | kLC_REQ_DYLD;
+inline constexpr std::uint32_t kLC_DYLD_EXPORTS_TRIE = 0x33 | kLC_REQ_DYLD;
+
+// ---- Export trie terminal flags (dyld's export trie: what a dylib exports, by name)
+inline constexpr std::uint64_t kEXPORT_SYMBOL_FLAGS_KIND_MASK = 0x03;
+inline constexpr std::uint64_t kEXPORT_SYMBOL_FLAGS_KIND_REGULAR = 0x00;
+inline constexpr std::uint64_t kEXPORT_SYMBOL_FLAGS_REEXPORT = 0x08;
+inline constexpr std::uint64_t kEXPORT_SYMBOL_FLAGS_STUB_AND_RESOLVER = 0x10;
 
 // ---- build_version_command.platform
 inline constexpr std::uint32_t kPLATFORM_MACOS = 1;
@@ -197,6 +206,31 @@ struct DysymtabCommand {
   U32 nlocrel;
 };
 
+// dyld_info_command (LC_DYLD_INFO, LC_DYLD_INFO_ONLY): offsets into __LINKEDIT; export_off and
+// export_size locate the export trie.
+struct DyldInfoCommand {
+  U32 cmd;
+  U32 cmdsize;
+  U32 rebase_off;
+  U32 rebase_size;
+  U32 bind_off;
+  U32 bind_size;
+  U32 weak_bind_off;
+  U32 weak_bind_size;
+  U32 lazy_bind_off;
+  U32 lazy_bind_size;
+  U32 export_off;
+  U32 export_size;
+};
+
+// linkedit_data_command (LC_DYLD_EXPORTS_TRIE and others): a blob of __LINKEDIT.
+struct LinkeditDataCommand {
+  U32 cmd;
+  U32 cmdsize;
+  U32 dataoff;
+  U32 datasize;
+};
+
 struct BuildVersionCommand {  // build_version_command; followed by ntools build_tool_version
   U32 cmd;
   U32 cmdsize;
@@ -239,6 +273,7 @@ struct FatArch64 {  // fat_arch_64 (big-endian)
 static_assert(sizeof(MachHeader64) == 32 && sizeof(LoadCommand) == 8);
 static_assert(sizeof(SegmentCommand64) == 72 && sizeof(Section64) == 80);
 static_assert(sizeof(SymtabCommand) == 24 && sizeof(DysymtabCommand) == 80);
+static_assert(sizeof(DyldInfoCommand) == 48 && sizeof(LinkeditDataCommand) == 16);
 static_assert(sizeof(BuildVersionCommand) == 24 && sizeof(Nlist64) == 16);
 static_assert(sizeof(FatHeader) == 8 && sizeof(FatArch) == 20 && sizeof(FatArch64) == 32);
 static_assert(alignof(Section64) == 1 && std::is_trivially_copyable_v<Nlist64>);

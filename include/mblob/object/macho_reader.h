@@ -16,6 +16,14 @@
 // symbol of the same section with a greater address, or to the section's end (an upper bound; a
 // writer that marks the end of data with an N_ALT_ENTRY symbol, as mblob's does, makes it exact).
 //
+// Images (dylibs, bundles, executables) also list what they export in dyld's export trie
+// (LC_DYLD_INFO[_ONLY] export_off/export_size, or LC_DYLD_EXPORTS_TRIE), which `strip` and
+// `llvm-strip` keep when they drop LC_SYMTAB's entries: an exported symbol the symbol table
+// lacks is found there. A trie entry's address is relative to the image's base (the vmaddr of
+// the segment that maps file offset 0); re-exports, absolute and thread-local entries have no
+// bytes in the file and are skipped. The trie is walked without recursion, each node at most
+// once (a cycle is an error), with names of at most 64 KiB and no empty edges.
+//
 // Refused with a clear error: 32-bit (MH_MAGIC) and big-endian (PowerPC) Mach-O files.
 #pragma once
 
@@ -67,8 +75,25 @@ class MachOFile {
     std::uint32_t offset = 0, flags = 0;
     std::uint64_t header_at = 0;  // file offset of its section_64 record
   };
+  struct Export {
+    std::string name;
+    std::uint64_t address = 0;  // relative to the image base
+    std::uint64_t at = 0;       // file offset of its trie node
+  };
   void read_segment(std::uint64_t at, std::uint32_t cmdsize);
   void read_symtab(std::uint64_t at, std::uint32_t cmdsize);
+  void read_export_trie(std::uint64_t at, std::uint32_t cmd, std::uint32_t cmdsize);
+  struct Exports {
+    std::vector<std::uint64_t> addresses;  // every regular export's (to bound extents)
+    std::vector<Export> wanted;            // the ones `wanted` accepts
+  };
+  Exports trie_exports(const std::function<bool(std::string_view)>& wanted) const;
+  std::uint64_t trie_number(std::uint64_t& p, std::uint64_t end) const;
+  // The 1-based index of the section holding `vmaddr` with bytes in the file, or 0.
+  std::size_t section_at(std::uint64_t vmaddr) const;
+  LocatedSymbol locate_export(const Export& e, const std::vector<std::uint64_t>& next) const;
+  LocatedSymbol in_section(std::string_view name, std::size_t sect, std::uint64_t rel,
+                           const std::vector<std::uint64_t>& next) const;
   std::string_view symbol_name(std::uint32_t strx, std::uint64_t at) const;
   LocatedSymbol locate(std::string_view name, std::uint8_t sect, std::uint64_t value,
                        std::uint64_t at, const std::vector<std::uint64_t>& next) const;
@@ -82,6 +107,9 @@ class MachOFile {
   std::uint64_t symbols_at_ = 0;
   ByteView strings_;
   std::uint64_t strings_at_ = 0;
+  ByteView trie_;  // the export trie (empty: none)
+  std::uint64_t trie_at_ = 0;
+  std::uint64_t image_base_ = 0;  // vmaddr of the segment mapping file offset 0
 };
 
 // One slice of a universal file.
