@@ -205,36 +205,9 @@ TEST_P(ExportSpliceCross, SplicedExportLoadsUnderQemu) {
   auto j = cli_json(m.export_argv("model.so", extra));
   EXPECT_EQ(j["section"], ".mblob.blob");
   test::run_ok({test::cli(), "verify", so.string()});
-  test::write_text(m.dir / "check.c", R"(
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdint.h>
-#include <string.h>
-int main(int argc, char** argv) {
-  void* h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  if (!h) { fprintf(stderr, "%s\n", dlerror()); return 1; }
-  const unsigned char* b = dlsym(h, "__tvm_ffi__library_bin");
-  int (*add)(int, int) = (int (*)(int, int))dlsym(h, "model_add");
-  if (!b || !add) return 2;
-  uint64_t n; memcpy(&n, b, 8);
-  uint64_t x = 1469598103934665603ull;
-  for (uint64_t i = 0; i < 8 + n; ++i) x = (x ^ b[i]) * 1099511628211ull;
-  printf("%llu %llx %d\n", (unsigned long long)(8 + n), (unsigned long long)x, add(40, 2));
-  return 0;
-}
-)");
-  auto exe = m.dir / "check";
-  test::run_ok({gcc, (m.dir / "check.c").string(), "-o", exe.string(), "-ldl"});
-  auto r = test::run({qemu, "-L", "/usr/" + arch + "-linux-gnu", exe.string(), so.string()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
   Manifest man = read_manifest(m.manifest);
-  auto blob = serialize(man.tree, SerializeOptions{}).read_all();
-  std::uint64_t x = 1469598103934665603ull;
-  for (auto c : blob) x = (x ^ c) * 1099511628211ull;
-  char expected[128];
-  std::snprintf(expected, sizeof expected, "%zu %llx 42\n", blob.size(),
-                static_cast<unsigned long long>(x));
-  EXPECT_EQ(r.out, expected);
+  EXPECT_EQ(test::run_model_check_under_qemu(gcc, qemu, arch, m.dir.path(), so),
+            test::model_check_line(serialize(man.tree, SerializeOptions{}).read_all()));
 }
 
 INSTANTIATE_TEST_SUITE_P(All, ExportSpliceCross,

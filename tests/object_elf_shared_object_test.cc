@@ -359,13 +359,6 @@ TEST(ElfSharedObject, MaxPageSizeIsWhatGnuLdUses) {
 
 // ---- Cross targets under qemu ------------------------------------------------------------------
 
-// FNV-1a 64, computed identically by the cross-built loader below.
-std::uint64_t fnv1a(const std::vector<std::uint8_t>& b) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (auto c : b) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 void expect_loads_under_qemu(const std::string& triple, const std::string& qemu_name) {
   MBLOB_REQUIRE_TOOL(gcc, triple + "-gcc");
   MBLOB_REQUIRE_TOOL(qemu, qemu_name);
@@ -400,7 +393,7 @@ int main(int argc, char** argv) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   char expected[128];
   std::snprintf(expected, sizeof expected, "%zu %llx af\n", payload.size(),
-                static_cast<unsigned long long>(fnv1a(payload)));
+                static_cast<unsigned long long>(test::fnv1a(payload)));
   EXPECT_EQ(r.out, expected);
 }
 

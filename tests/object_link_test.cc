@@ -100,7 +100,7 @@ const char* kCheckerC =
 // What the checker programs print for `payload`.
 std::string checker_line(const std::vector<std::uint8_t>& payload) {
   return std::to_string(payload.size()) + " " + std::to_string(payload.size()) + " " +
-         obj::hex(obj::fnv1a(payload)) + "\n";
+         obj::hex(test::fnv1a(payload)) + "\n";
 }
 
 void cross_run_check(const std::string& target, const std::string& gcc, const std::string& qemu,

@@ -226,16 +226,6 @@ inline RunResult pack(std::vector<std::string> args) {
   return run(args);
 }
 
-// FNV-1a 64: the hash the cross-target checker programs print.
-inline std::uint64_t fnv1a(const std::vector<std::uint8_t>& bytes) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (std::uint8_t b : bytes) {
-    h ^= b;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 inline std::string hex(std::uint64_t v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));

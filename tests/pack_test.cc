@@ -628,7 +628,7 @@ TEST(PackAsmIncbin, Aarch64CrossGccObjectHoldsTheBytesAndRunsUnderQemu) {
   tc.compile(dir / "main.c", dir / "main.o");
   tc.link_executable({dir / "main.o", dir / "blob.o"}, dir / "check", {"-static"});
   auto out = run_ok({qemu, (dir / "check").string()});
-  EXPECT_EQ(out.out, obj::hex(obj::fnv1a(blob)) + "\n");
+  EXPECT_EQ(out.out, obj::hex(test::fnv1a(blob)) + "\n");
 }
 
 // Hexagon: clang's integrated assembler accepts the source; the object and a shared library

@@ -283,4 +283,45 @@ fs::path SampleModel::exported(const std::string& name,
   return dir / name;
 }
 
+std::uint64_t fnv1a(const std::vector<std::uint8_t>& bytes) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (auto c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string run_model_check_under_qemu(const std::string& gcc, const std::string& qemu,
+                                       const std::string& arch, const fs::path& dir,
+                                       const fs::path& so) {
+  write_text(dir / "check.c", R"(
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+int main(int argc, char** argv) {
+  void* h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  if (!h) { fprintf(stderr, "%s\n", dlerror()); return 1; }
+  const unsigned char* b = dlsym(h, "__tvm_ffi__library_bin");
+  int (*add)(int, int) = (int (*)(int, int))dlsym(h, "model_add");
+  if (!b || !add) return 2;
+  uint64_t n; memcpy(&n, b, 8);
+  uint64_t x = 1469598103934665603ull;
+  for (uint64_t i = 0; i < 8 + n; ++i) x = (x ^ b[i]) * 1099511628211ull;
+  printf("%llu %llx %d\n", (unsigned long long)(8 + n), (unsigned long long)x, add(40, 2));
+  return 0;
+}
+)");
+  const fs::path exe = dir / "check";
+  run_ok({gcc, (dir / "check.c").string(), "-o", exe.string(), "-ldl"});
+  RunResult r = run({qemu, "-L", "/usr/" + arch + "-linux-gnu", exe.string(), so.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+std::string model_check_line(const std::vector<std::uint8_t>& blob) {
+  char line[128];
+  std::snprintf(line, sizeof line, "%zu %llx 42\n", blob.size(),
+                static_cast<unsigned long long>(fnv1a(blob)));
+  return line;
+}
+
 }  // namespace mblob::test

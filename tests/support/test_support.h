@@ -67,6 +67,19 @@ class FifoReader {
   std::vector<std::uint8_t> bytes_;
 };
 
+// FNV-1a 64, the hash the cross-built check programs compute.
+std::uint64_t fnv1a(const std::vector<std::uint8_t>& bytes);
+
+// Builds with `gcc` (the cross gcc of `arch`: aarch64, riscv64) a program that dlopens `so`,
+// hashes its ffi blob (the u64 length and the body: FNV-1a) and calls model_add(40, 2), runs it
+// under `qemu` with /usr/<arch>-linux-gnu as its root, and returns what it printed (the test
+// fails unless it exits 0). model_check_line(blob) is what it prints for a library holding
+// `blob`.
+std::string run_model_check_under_qemu(const std::string& gcc, const std::string& qemu,
+                                       const std::string& arch, const fs::path& dir,
+                                       const fs::path& so);
+std::string model_check_line(const std::vector<std::uint8_t>& blob);
+
 // Names of the entries in `dir` that contain "mblob-tmp": temporaries mblob left behind.
 std::vector<std::string> mblob_temporaries(const fs::path& dir);
 

@@ -76,8 +76,8 @@ class Wine {
 std::string expected_line(const fs::path& manifest, const std::string& add_result) {
   Manifest m = read_manifest(manifest);
   auto blob = serialize(m.tree, SerializeOptions{}).read_all();
-  return std::to_string(blob.size()) + " " + test::obj::hex(test::obj::fnv1a(blob)) + " " +
-         add_result + "\n";
+  return std::to_string(blob.size()) + " " + test::obj::hex(test::fnv1a(blob)) + " " + add_result +
+         "\n";
 }
 
 // A model whose host code exports its function under both linkers' conventions: mingw ld
