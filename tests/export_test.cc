@@ -153,6 +153,7 @@ TEST(Export, CallbackPackerReceivesTheHookArguments) {
     EXPECT_TRUE(r.system_lib);
     EXPECT_EQ(r.prefix, "cb_");
     EXPECT_EQ(r.symbol, "cb___tvm_ffi__library_bin");
+    EXPECT_EQ(r.settings.align, kDefaultBlobAlign) << "a callback sees the alignment, never 0";
     EXPECT_TRUE(fs::is_directory(r.workspace));
     ObjectSpec spec;
     spec.symbol = r.symbol;

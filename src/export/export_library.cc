@@ -333,6 +333,7 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
     req.system_lib = options.system_lib;
     req.workspace = ws.path();
     req.settings = options.pack;
+    req.settings.align = options.pack.object_align();  // a packer, or a callback, sees 16, not 0
     req.settings.progress = !options.quiet;
     packed = splice ? std::vector<fs::path>{export_splice::write_placeholder_source(
                           ws.path(), report.symbol, *toolchain)}

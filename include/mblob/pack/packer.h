@@ -29,9 +29,10 @@ inline constexpr std::uint64_t kDefaultBlobAlign = 16;
 // Knobs of the individual packers (each reads the ones it needs).
 struct PackSettings {
   // The blob symbol's alignment, a power of two; 0 (the default) lets mblob choose: 16 in an
-  // object (object_align(), what native, asm-incbin, c-embed and objcopy use); in a library
-  // export lays out itself (spliced or blob-only), wherever the blob's largest payload lands
-  // page-aligned (ByteSource::copy_phase; docs/splice.md "Where the blob starts").
+  // object (object_align(), what native, asm-incbin, c-embed and objcopy use; export hands a
+  // packer or fpack_imports callback the resolved value, never 0); in a library export lays
+  // out itself (spliced or blob-only), wherever the blob's largest payload lands page-aligned
+  // (ByteSource::copy_phase; docs/splice.md "Where the blob starts").
   std::uint64_t align = 0;
   std::uint64_t object_align() const { return align != 0 ? align : kDefaultBlobAlign; }
   Visibility visibility = Visibility::default_;  // native
