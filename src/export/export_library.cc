@@ -434,14 +434,14 @@ ExportReport export_once(const ModuleTree& tree, const fs::path& out, const Expo
   if (splice) {
     export_splice::SpliceLink sl;
     sl.blob = &blob;
-    sl.symbol = report.symbol;
-    sl.digest_symbol = expected.digest_symbol;
-    sl.progress = !options.quiet;
-    sl.align = options.pack.align;
+    sl.request.symbol = report.symbol;
+    sl.request.digest_symbol = expected.digest_symbol;
+    sl.request.progress = !options.quiet;
+    sl.request.align = options.pack.align;
     sl.max_page_size = target.max_page_size;
-    if (digest.valid()) sl.digest = [&] { return expected.digest = digest.get(); };
+    if (digest.valid()) sl.request.digest = [&] { return expected.digest = digest.get(); };
     Clock::time_point splice_start;
-    sl.verify = [&](const fs::path& staged) {
+    sl.request.check = [&](const fs::path& staged) {
       auto t0 = Clock::now();
       report.phases.push_back({"splice", t0 - splice_start});
       phase_ended(report.phases.back());

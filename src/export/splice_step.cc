@@ -37,19 +37,12 @@ std::uint64_t input_bytes(const std::vector<fs::path>& inputs) {
 ToolStep link_and_splice(const Toolchain& toolchain, const std::vector<fs::path>& inputs,
                          const fs::path& workspace, const fs::path& out, const SpliceLink& s,
                          const std::function<void()>& on_splice_start) {
-  SpliceRequest req;
-  req.symbol = s.symbol;
-  req.digest_symbol = s.digest_symbol;
-  req.digest = s.digest;
-  req.check = s.verify;
-  req.progress = s.progress;
-  req.align = s.align;
   // A stream output gets the file spliced in the workspace, then streamed.
   const OutputPath to = resolve_output(out);
   const fs::path spliced =
       to.stream ? workspace / ("spliced" + toolchain.shared_library_suffix()) : out;
   // The blob's copy starts now and runs while the linker does (elf_splice.h, Splice).
-  Splice splice(*s.blob, req, spliced,
+  Splice splice(*s.blob, s.request, spliced,
                 splice_reserve(s.blob->size(), input_bytes(inputs), s.max_page_size));
   const fs::path linked = workspace / ("linked" + toolchain.shared_library_suffix());
   ToolStep step = toolchain.link_shared(inputs, linked);

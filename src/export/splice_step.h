@@ -5,13 +5,13 @@
 
 #include <filesystem>
 #include <functional>
-#include <future>
 #include <string>
 #include <vector>
 
 #include "mblob/core/byte_source.h"
 #include "mblob/core/digest.h"
 #include "mblob/export/export.h"
+#include "mblob/object/elf_splice.h"
 #include "mblob/object/target.h"
 #include "mblob/toolchain/toolchain.h"
 
@@ -28,12 +28,9 @@ std::filesystem::path write_placeholder_source(const std::filesystem::path& work
 
 struct SpliceLink {
   const ByteSource* blob = nullptr;
-  std::string symbol;
-  std::string digest_symbol;          // "" when no digest
-  std::function<Digest128()> digest;  // waits for the digest; called after the blob is copied
-  std::function<void(const std::filesystem::path&)> verify;  // on the finished temporary file
-  bool progress = false;                                     // of the blob's copy, on a terminal
-  std::uint64_t align = 0;             // SpliceRequest::align (0: the payload page-aligned)
+  // Symbol, digest (waited for after the blob is copied), check (the verify phase, on the
+  // finished temporary file), progress and alignment of the splice.
+  SpliceRequest request;
   std::uint64_t max_page_size = 4096;  // the target row's (for splice_reserve)
 };
 

@@ -1,10 +1,7 @@
 // Label "big": a 3 GiB (sparse) blob exports by splicing with each of GNU ld, gold, lld and mold
 // on x86-64, loads through the runtime, and serves its bytes where 32-bit arithmetic would go
 // wrong.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -15,12 +12,6 @@ namespace mblob::test {
 namespace {
 
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
-
-std::uint64_t free_bytes(const fs::path& dir) {
-  struct statvfs s {};
-  if (::statvfs(dir.c_str(), &s) != 0) return 0;
-  return static_cast<std::uint64_t>(s.f_bavail) * s.f_frsize;
-}
 
 class ExportSpliceBig : public ::testing::TestWithParam<std::string> {};
 
@@ -36,15 +27,10 @@ TEST_P(ExportSpliceBig, ThreeGiBBlobSplicesAndLoads) {
     GTEST_SKIP() << "SKIPPED: needs 8 GiB free in " << dir.path();
   }
   const std::uint64_t size = 3 * kGiB + 4097;
-  const std::pair<std::uint64_t, std::uint8_t> marks[] = {
+  const std::vector<ByteMark> marks = {
       {0, 0xa1}, {2 * kGiB - 1, 0xb2}, {2 * kGiB, 0xc3}, {size - 1, 0xd4}};
-  {
-    int fd = ::open((dir / "w.bin").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
-    for (auto [off, v] : marks) ASSERT_EQ(::pwrite(fd, &v, 1, static_cast<off_t>(off)), 1);
-    ::close(fd);
-  }
+  write_sparse((dir / "w.bin"), size, marks);
+  if (HasFatalFailure()) return;
   write_text(dir / "host.c", "int model_add(int a, int b) { return a + b; }\n");
   write_text(dir / "model.json", R"({"format":"ffi","modules":[
     {"name":"host","kind":"host","sources":["host.c"],"imports":["w"]},

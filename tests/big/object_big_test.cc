@@ -3,7 +3,6 @@
 // payload is refused for COFF (32-bit section sizes and offsets) before anything is written.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "../object_tools.h"
@@ -16,12 +15,6 @@ using namespace mblob::elf;
 
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 
-std::uint64_t free_bytes(const fs::path& dir) {
-  struct statvfs s {};
-  if (::statvfs(dir.c_str(), &s) != 0) return 0;
-  return static_cast<std::uint64_t>(s.f_bavail) * s.f_frsize;
-}
-
 TEST(ObjectBig, PayloadOver4GiBMakesAValidElf64Object) {
   TempDir dir;
   // The output is not sparse (the copy writes the zeros), so it needs the payload's size on
@@ -33,15 +26,10 @@ TEST(ObjectBig, PayloadOver4GiBMakesAValidElf64Object) {
   const std::uint64_t size = 4 * kGiB + 4097;
   fs::path in = dir / "big.bin", out = dir / "big.o";
   // Sparse input with markers where 32-bit arithmetic would go wrong.
-  const std::pair<std::uint64_t, std::uint8_t> marks[] = {
+  const std::vector<ByteMark> marks = {
       {0, 0xa1}, {4 * kGiB - 1, 0xb2}, {4 * kGiB, 0xc3}, {size - 1, 0xd4}};
-  {
-    int fd = ::open(in.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
-    for (auto [off, v] : marks) ASSERT_EQ(::pwrite(fd, &v, 1, static_cast<off_t>(off)), 1);
-    ::close(fd);
-  }
+  write_sparse(in, size, marks);
+  if (HasFatalFailure()) return;
   auto r = obj::pack({in.string(), "-o", out.string(), "--symbol", "blob", "--target",
                       "x86_64-linux-gnu", "--size-symbol"});
   fs::remove(in);

@@ -1,11 +1,8 @@
 // Label "big": a blob-only shared object holding a blob past 4 GiB (a sparse input) loads in
 // glibc, with the blob's bytes where 32-bit arithmetic would go wrong and its full st_size.
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <link.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 #include "../object_tools.h"
 #include "mblob/object/elf_shared_object.h"
@@ -14,12 +11,6 @@ namespace mblob::test {
 namespace {
 
 constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
-
-std::uint64_t free_bytes(const fs::path& dir) {
-  struct statvfs s {};
-  if (::statvfs(dir.c_str(), &s) != 0) return 0;
-  return static_cast<std::uint64_t>(s.f_bavail) * s.f_frsize;
-}
 
 TEST(ElfSharedObjectBig, BlobPast4GiBLoadsWithItsBytesAndSize) {
 #if !defined(__x86_64__)
@@ -33,15 +24,10 @@ TEST(ElfSharedObjectBig, BlobPast4GiBLoadsWithItsBytesAndSize) {
   }
   const std::uint64_t size = 4 * kGiB + 4097;
   fs::path in = dir / "big.bin", out = dir / "big.so";
-  const std::pair<std::uint64_t, std::uint8_t> marks[] = {
+  const std::vector<ByteMark> marks = {
       {0, 0xa1}, {4 * kGiB - 1, 0xb2}, {4 * kGiB, 0xc3}, {size - 1, 0xd4}};
-  {
-    int fd = ::open(in.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(size)), 0);
-    for (auto [off, v] : marks) ASSERT_EQ(::pwrite(fd, &v, 1, static_cast<off_t>(off)), 1);
-    ::close(fd);
-  }
+  write_sparse(in, size, marks);
+  if (HasFatalFailure()) return;
   SharedObjectSpec spec;
   spec.symbol = "__tvm_ffi__library_bin";
   write_shared_object(spec, ByteSource::from_file(in), out);

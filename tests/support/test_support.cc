@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+
+#include "mblob/core/fd.h"
 
 extern char** environ;
 
@@ -322,6 +325,19 @@ std::string model_check_line(const std::vector<std::uint8_t>& blob) {
   std::snprintf(line, sizeof line, "%zu %llx 42\n", blob.size(),
                 static_cast<unsigned long long>(fnv1a(blob)));
   return line;
+}
+
+std::uint64_t free_bytes(const fs::path& dir) {
+  struct statvfs s {};
+  if (::statvfs(dir.c_str(), &s) != 0) return 0;
+  return static_cast<std::uint64_t>(s.f_bavail) * s.f_frsize;
+}
+
+void write_sparse(const fs::path& path, std::uint64_t size, const std::vector<ByteMark>& marks) {
+  UniqueFd fd(::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644));
+  ASSERT_GE(fd.get(), 0) << path;
+  ASSERT_EQ(::ftruncate(fd.get(), static_cast<off_t>(size)), 0) << path;
+  for (auto [off, v] : marks) ASSERT_EQ(::pwrite(fd.get(), &v, 1, static_cast<off_t>(off)), 1);
 }
 
 }  // namespace mblob::test

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace mblob::test {
@@ -66,6 +67,15 @@ class FifoReader {
   std::thread thread_;
   std::vector<std::uint8_t> bytes_;
 };
+
+// Bytes an unprivileged user may still write on the file system of `dir` (0 when unknown): the
+// big tests skip when their outputs would not fit.
+std::uint64_t free_bytes(const fs::path& dir);
+
+// A sparse file of `size` bytes: zeros (holes), but for one byte at each (offset, value) mark.
+// The test fails if it cannot be written.
+using ByteMark = std::pair<std::uint64_t, std::uint8_t>;
+void write_sparse(const fs::path& path, std::uint64_t size, const std::vector<ByteMark>& marks);
 
 // FNV-1a 64, the hash the cross-built check programs compute.
 std::uint64_t fnv1a(const std::vector<std::uint8_t>& bytes);
