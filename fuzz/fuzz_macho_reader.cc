@@ -2,17 +2,12 @@
 // universal (fat) files, read directly and through find_symbols. Every input must either be
 // read, with every symbol's bytes inside the input, or throw mblob::Error; anything else (a
 // crash, a sanitizer report, another exception type, a symbol outside the file) is a bug.
-#include <cstdlib>
-
-#include "mblob/core/error.h"
+#include "fuzz_checks.h"
 #include "mblob/object/macho_reader.h"
-#include "mblob/object/symbol_search.h"
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using mblob::fuzz::check;
 
 void read_thin(mblob::ByteView file, std::size_t outer_size, std::uint64_t base) {
   try {
@@ -38,12 +33,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     });
   } catch (const mblob::Error&) {
   }
-  try {
-    for (const auto& b : mblob::find_blob_symbols(file, "fuzz")) {
-      check(b.location.offset <= size && b.location.size <= size - b.location.offset);
-      check(b.prefix + b.base == b.location.c_name());
-    }
-  } catch (const mblob::Error&) {
-  }
+  mblob::fuzz::check_blob_symbols(file);
   return 0;
 }

@@ -2,18 +2,9 @@
 // objects, PE images and ar archives). Every input must either be read, with every symbol's bytes
 // inside the input, or throw mblob::Error; anything else (a crash, a sanitizer report, another
 // exception type, a symbol outside the file) is a bug.
-#include <cstdlib>
+#include "fuzz_checks.h"
 
-#include "mblob/core/error.h"
-#include "mblob/object/symbol_search.h"
-
-namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using mblob::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   mblob::ByteView file(data, size);
@@ -22,12 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& s : all) check(s.offset <= size && s.size <= size - s.offset);
   } catch (const mblob::Error&) {
   }
-  try {
-    for (const auto& b : mblob::find_blob_symbols(file, "fuzz")) {
-      check(b.location.offset <= size && b.location.size <= size - b.location.offset);
-      check(b.prefix + b.base == b.location.c_name());
-    }
-  } catch (const mblob::Error&) {
-  }
+  mblob::fuzz::check_blob_symbols(file);
   return 0;
 }
