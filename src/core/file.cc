@@ -30,8 +30,8 @@ constexpr std::uint64_t kChunk = 8u << 20;  // 8 MiB per copy call
 // The in-kernel copy moves a file through the page cache in runs of up to 64 KiB that start
 // where the source's pages do; when those runs end on 64 KiB boundaries of the output, every
 // large folio of the output is written whole. The first call of a copy is cut to end on such a
-// boundary: into an output at 64 KiB + 4 KiB, 1 GiB took 0.43 s uncut and 0.32 s cut, the
-// same as cp (docs/benchmarks.md, "Copy alignment").
+// boundary: into an output at 64 KiB + 4 KiB, 1 GiB took 0.358 s uncut and 0.263 s cut, as
+// fast as into a 64 KiB boundary (docs/benchmarks.md, "Copy alignment").
 constexpr std::uint64_t kCopyBoundary = 64u << 10;
 
 // The bytes of the first copy call into `out_fd`: up to its next 64 KiB boundary when that is

@@ -51,8 +51,8 @@ class ByteSource {
   // Where these bytes should start in an output, modulo `page` (a power of two), for their
   // largest file range to be copied at full speed: that range's bytes then land at output
   // offsets congruent to their offsets in its file modulo the page. An in-kernel copy between
-  // offsets that are not congruent copies every page in two pieces (1 GiB: 0.43 s against
-  // 0.32 s, docs/benchmarks.md "Copy alignment"). 0 when there is no file range.
+  // offsets that are not congruent copies every page in two pieces (1 GiB: 0.378 s against
+  // 0.263 s, docs/benchmarks.md "Copy alignment"). 0 when there is no file range.
   std::uint64_t copy_phase(std::uint64_t page = 4096) const;
 
   // Streams every piece to `fd` at its current position. Files are opened one at a time and
